@@ -1,0 +1,108 @@
+// Copyright (C) 2026 The usermediasrc authors
+//
+// This Source Code Form is subject to the terms of the Mozilla Public License, v2.0.
+// If a copy of the MPL was not distributed with this file, You can obtain one at
+// <https://mozilla.org/MPL/2.0/>.
+//
+// SPDX-License-Identifier: MPL-2.0
+
+//! `MediaStreamConstraints` after parsing: bare values already resolved to `ideal` (basic set) or
+//! `exact` (advanced sets), string values as lists.
+
+/// A numeric constraint (ConstrainULong / ConstrainDouble). ULong members are already clamped
+/// to `[0, 2^32 - 1]`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NumConstraint {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub exact: Option<f64>,
+    pub ideal: Option<f64>,
+}
+
+impl NumConstraint {
+    pub fn is_required(&self) -> bool {
+        self.min.is_some() || self.max.is_some() || self.exact.is_some()
+    }
+}
+
+/// A string constraint (ConstrainDOMString); each list is a disjunction. Empty lists are
+/// dropped by the parser ("not specified").
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StrConstraint {
+    pub exact: Option<Vec<String>>,
+    pub ideal: Option<Vec<String>>,
+}
+
+impl StrConstraint {
+    pub fn is_required(&self) -> bool {
+        self.exact.is_some()
+    }
+}
+
+/// A boolean constraint (ConstrainBoolean).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BoolConstraint {
+    pub exact: Option<bool>,
+    pub ideal: Option<bool>,
+}
+
+impl BoolConstraint {
+    pub fn is_required(&self) -> bool {
+        self.exact.is_some()
+    }
+}
+
+/// Value of echoCancellation (ConstrainBooleanOrDOMString).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EchoMode {
+    Bool(bool),
+    /// `"all"` or `"remote-only"`.
+    Str(String),
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EchoConstraint {
+    pub exact: Option<EchoMode>,
+    pub ideal: Option<EchoMode>,
+}
+
+impl EchoConstraint {
+    pub fn is_required(&self) -> bool {
+        self.exact.is_some()
+    }
+}
+
+/// One `MediaTrackConstraintSet`. Members absent from the input are `None`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ConstraintSet {
+    pub width: Option<NumConstraint>,
+    pub height: Option<NumConstraint>,
+    pub aspect_ratio: Option<NumConstraint>,
+    pub frame_rate: Option<NumConstraint>,
+    pub facing_mode: Option<StrConstraint>,
+    pub resize_mode: Option<StrConstraint>,
+    pub sample_rate: Option<NumConstraint>,
+    pub sample_size: Option<NumConstraint>,
+    pub echo_cancellation: Option<EchoConstraint>,
+    pub auto_gain_control: Option<BoolConstraint>,
+    pub noise_suppression: Option<BoolConstraint>,
+    pub latency: Option<NumConstraint>,
+    pub channel_count: Option<NumConstraint>,
+    pub device_id: Option<StrConstraint>,
+    pub group_id: Option<StrConstraint>,
+    pub background_blur: Option<BoolConstraint>,
+}
+
+/// `MediaTrackConstraints`: the basic set plus the advanced sets in order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TrackConstraints {
+    pub basic: ConstraintSet,
+    pub advanced: Vec<ConstraintSet>,
+}
+
+/// `MediaStreamConstraints`. `None` = the kind is not requested; `Some(default)` = `true`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MediaStreamConstraints {
+    pub video: Option<TrackConstraints>,
+    pub audio: Option<TrackConstraints>,
+}

@@ -1,0 +1,48 @@
+// Copyright (C) 2026 The usermediasrc authors
+//
+// This Source Code Form is subject to the terms of the Mozilla Public License, v2.0.
+// If a copy of the MPL was not distributed with this file, You can obtain one at
+// <https://mozilla.org/MPL/2.0/>.
+//
+// SPDX-License-Identifier: MPL-2.0
+
+//! The constraint engine: parse `MediaStreamConstraints`, score every device × native mode with
+//! the W3C fitness distance (Chromium's choices where the spec leaves room), and decide what to
+//! open and deliver. Pure Rust: no GStreamer types, so it is fast to test, fuzz and benchmark.
+
+pub mod audio;
+pub mod constraints;
+pub mod error;
+pub mod model;
+pub mod parse;
+pub mod plan;
+pub mod video;
+
+pub use constraints::*;
+pub use error::MediaError;
+pub use model::*;
+pub use plan::*;
+
+/// getUserMedia's selection: for each requested kind, the best device and mode, or the error
+/// the browser would reject with. `devices` is in enumeration order (system default first of
+/// its kind); plan indices refer to this slice.
+pub fn select(
+    constraints: &MediaStreamConstraints,
+    devices: &[Device],
+    audio_env: &AudioEnvironment,
+) -> Result<Selection, MediaError> {
+    if constraints.video.is_none() && constraints.audio.is_none() {
+        return Err(MediaError::type_error(
+            "at least one of audio and video must be requested",
+        ));
+    }
+    let video = match &constraints.video {
+        Some(tc) => Some(video::select(tc, devices)?),
+        None => None,
+    };
+    let audio = match &constraints.audio {
+        Some(tc) => Some(audio::select(tc, devices, audio_env)?),
+        None => None,
+    };
+    Ok(Selection { video, audio })
+}
