@@ -13,6 +13,7 @@
 pub mod audio;
 pub mod constraints;
 pub mod error;
+pub mod fitness;
 pub mod model;
 pub mod parse;
 pub mod plan;
