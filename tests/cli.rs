@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MPL-2.0
+//! The real command-line tools against the built plugin, found through GST_PLUGIN_PATH.
+
+mod common;
+
+#[test]
+fn gst_inspect_documents_the_element() {
+    let out = common::run_tool("gst-inspect-1.0", &["usermediasrc"], &[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "gst-inspect failed: {text}");
+    for needle in [
+        "Source/Audio/Video",
+        "constraints",
+        "MediaStreamConstraints",
+        "settings",
+        "capabilities",
+        "permission",
+        "request-permission",
+        "video_%u",
+        "audio_%u",
+        "MPL-2.0",
+    ] {
+        assert!(text.contains(needle), "gst-inspect output lacks {needle:?}:\n{text}");
+    }
+}
+
+#[test]
+fn gst_inspect_lists_the_plugin() {
+    let out = common::run_tool("gst-inspect-1.0", &["usermedia"], &[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "gst-inspect failed: {text}");
+    assert!(text.contains("usermediasrc"), "{text}");
+}
+
+const FAKE: &str = r#"[
+  {"kind": "videoinput", "deviceId": "cam0", "label": "Fake camera", "caps": "video/x-raw,format=I420,width=320,height=240,framerate=30/1"},
+  {"kind": "audioinput", "deviceId": "mic0", "label": "Fake microphone", "caps": "audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=1"}
+]"#;
+
+#[test]
+fn gst_launch_streams_to_fakesink() {
+    let out = common::run_tool(
+        "gst-launch-1.0",
+        &["usermediasrc", "!", "fakesink", "num-buffers=5"],
+        &[("GST_USERMEDIA_FAKE_DEVICES", FAKE)],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("Got EOS"), "{text}");
+}
+
+#[test]
+fn gst_launch_audio_and_video() {
+    let out = common::run_tool(
+        "gst-launch-1.0",
+        &[
+            "usermediasrc", "constraints={video:true,audio:true}", "name=m",
+            "m.", "!", "queue", "!", "fakesink", "num-buffers=5",
+            "m.", "!", "queue", "!", "fakesink", "num-buffers=5",
+        ],
+        &[("GST_USERMEDIA_FAKE_DEVICES", FAKE)],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("Got EOS"), "{text}");
+}
+
+#[test]
+fn gst_launch_reports_overconstrained() {
+    let out = common::run_tool(
+        "gst-launch-1.0",
+        &["usermediasrc", "constraints={video:{width:{exact:9999}}}", "!", "fakesink"],
+        &[("GST_USERMEDIA_FAKE_DEVICES", FAKE)],
+    );
+    assert!(!out.status.success());
+    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(all.contains("OverconstrainedError"), "{all}");
+    assert!(all.contains("width"), "{all}");
+}
+
+#[test]
+fn gst_device_monitor_lists_fake_devices() {
+    let out = common::run_tool(
+        "gst-device-monitor-1.0",
+        &["Video/Source", "Audio/Source"],
+        &[("GST_USERMEDIA_FAKE_DEVICES", FAKE)],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("Fake camera"), "{text}");
+    assert!(text.contains("Fake microphone"), "{text}");
+    assert!(text.contains("320"), "{text}");
+}
