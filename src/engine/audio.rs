@@ -182,7 +182,7 @@ impl Piece {
                 if a > b + EPS {
                     None
                 } else if a >= b {
-                    Some(Piece::Point(a.clamp(min, max)))
+                    Some(Piece::Point(a.min(max)))
                 } else {
                     Some(Piece::Span {
                         min: a,
@@ -268,12 +268,16 @@ impl NumSet {
                 NumSet(Vec::new())
             }
             ValueSet::Range { min, max, step } => {
-                let step = if *step > 0.0 {
+                // A grid too fine to count on is continuous; a ULong grid has integer steps.
+                let step = if step.is_finite() && *step > 0.0 && (max - min) / step < 1e12 {
                     *step
-                } else if integral {
-                    1.0
                 } else {
                     0.0
+                };
+                let step = if integral {
+                    step.round().max(1.0)
+                } else {
+                    step
                 };
                 let span = Piece::Span {
                     min: *min,
@@ -2340,8 +2344,89 @@ mod tests {
         n
     }
 
+    fn hostile_f64() -> BoxedStrategy<f64> {
+        prop_oneof![
+            any::<f64>(),
+            Just(f64::NAN),
+            Just(f64::INFINITY),
+            Just(f64::NEG_INFINITY),
+            Just(0.0),
+            Just(-0.0),
+            Just(f64::MIN_POSITIVE),
+            Just(1e300),
+            -10.0..10.0f64,
+        ]
+        .boxed()
+    }
+
+    fn hostile_values() -> impl Strategy<Value = ValueSet> {
+        prop_oneof![
+            hostile_f64().prop_map(ValueSet::Fixed),
+            prop::collection::vec(hostile_f64(), 0..4).prop_map(ValueSet::List),
+            (hostile_f64(), hostile_f64(), hostile_f64())
+                .prop_map(|(min, max, step)| ValueSet::Range { min, max, step }),
+        ]
+    }
+
+    fn hostile_device() -> impl Strategy<Value = Device> {
+        (
+            prop::collection::vec(
+                (
+                    hostile_values(),
+                    hostile_values(),
+                    any::<u32>(),
+                    "[A-Z0-9]{0,6}",
+                )
+                    .prop_map(|(r, c, bits, f)| mode(r, c, &f, bits)),
+                0..3,
+            ),
+            hostile_values(),
+            hostile_f64(),
+            any::<bool>(),
+        )
+            .prop_map(|(modes, latency, default, system)| {
+                let mut d = mic("h", "g", modes, latency, default);
+                if let Capture::Audio(c) = &mut d.capture {
+                    c.system_echo_cancellation = system;
+                }
+                d
+            })
+    }
+
+    fn hostile_num() -> impl Strategy<Value = Option<NumConstraint>> {
+        let v = || prop::option::of(hostile_f64());
+        prop::option::of(
+            (v(), v(), v(), v()).prop_map(|(min, max, exact, ideal)| NumConstraint {
+                min,
+                max,
+                exact,
+                ideal,
+            }),
+        )
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn never_panics_on_hostile_input(
+            devices in prop::collection::vec(hostile_device(), 0..3),
+            rate in hostile_num(),
+            channels in hostile_num(),
+            latency in hostile_num(),
+            size in hostile_num(),
+            advanced in prop::collection::vec(arb_set(), 0..2),
+            env in arb_env(),
+        ) {
+            let basic = ConstraintSet {
+                sample_rate: rate,
+                channel_count: channels,
+                latency,
+                sample_size: size,
+                ..Default::default()
+            };
+            let _ = select(&TrackConstraints { basic, advanced }, &devices, &env);
+        }
 
         #[test]
         fn results_satisfy_the_basic_set(

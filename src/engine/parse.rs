@@ -1338,6 +1338,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
         #[test]
         fn never_panics_on_arbitrary_text(s in "\\PC{0,200}") {
             let _ = parse(&s);
