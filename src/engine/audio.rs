@@ -891,8 +891,15 @@ fn overconstrained(
     env: &AudioEnvironment,
 ) -> MediaError {
     let asked = required_summary(&tc.basic);
-    let mut message =
-        format!("no microphone can satisfy {asked} ({failed} cannot be met); microphones:");
+    let processing = match (env.processing_available, env.echo_reference) {
+        (true, true) => "webrtcdsp, with an echo reference",
+        (true, false) => "webrtcdsp, without an echo reference (no echo cancellation)",
+        (false, _) => "not available",
+    };
+    let mut message = format!(
+        "no microphone can satisfy {asked} ({failed} cannot be met); voice processing: \
+         {processing}; microphones:"
+    );
     for device in devices {
         if let Capture::Audio(capture) = &device.capture {
             let _ = write!(message, " {}", describe_device(device, capture, env));
@@ -1778,6 +1785,7 @@ mod tests {
             "sampleRate: {exact: 11111}",
             "echoCancellation: {exact: true}",
             "sampleRate cannot be met",
+            "voice processing: webrtcdsp, with an echo reference",
             "\"default_device label\" (default_device)",
             "(8khz_sample_rate_device): sampleRate 8000 (48000 processed)",
             "channelCount 4 (1 processed)",
