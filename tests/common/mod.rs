@@ -132,7 +132,11 @@ pub fn run_src(
         src.downcast_ref::<gst::Bin>()
             .unwrap()
             .connect_deep_element_added(move |_, _, e| {
-                observed.lock().unwrap().children_added.push(e.name().to_string());
+                observed
+                    .lock()
+                    .unwrap()
+                    .children_added
+                    .push(e.name().to_string());
             });
     }
     pipeline.add(&src).unwrap();
@@ -140,7 +144,9 @@ pub fn run_src(
         let observed = observed.clone();
         let pipeline_weak = pipeline.downgrade();
         src.connect_pad_added(move |_, pad| {
-            let Some(pipeline) = pipeline_weak.upgrade() else { return };
+            let Some(pipeline) = pipeline_weak.upgrade() else {
+                return;
+            };
             let name = pad.name().to_string();
             observed.lock().unwrap().pads.push(name.clone());
             let sink = gst::ElementFactory::make("fakesink")
@@ -211,7 +217,9 @@ pub fn run_src(
         }
         let o = observed.lock().unwrap();
         if !o.pads.is_empty()
-            && o.pads.iter().all(|p| o.buffers.get(p).map_or(0, Vec::len) >= min_buffers)
+            && o.pads
+                .iter()
+                .all(|p| o.buffers.get(p).map_or(0, Vec::len) >= min_buffers)
         {
             break;
         }
