@@ -204,6 +204,8 @@ enum Backend {
 
 struct State {
     entries: Vec<DeviceEntry>,
+    /// The devices `entries` were built from.
+    raw: Vec<gst::Device>,
     /// Device events seen / reflected in `entries`.
     posted: u64,
     applied: u64,
@@ -252,6 +254,7 @@ fn start() -> Shared {
     let events = Arc::new(Events {
         state: Mutex::new(State {
             entries: Vec::new(),
+            raw: Vec::new(),
             posted: 0,
             applied: 0,
         }),
@@ -263,10 +266,12 @@ fn start() -> Shared {
         start_monitor(&events)
     };
     let target = events.lock().posted;
-    let entries = build(&backend);
+    let raw = raw_devices(&backend);
+    let entries = build(&backend, &raw);
     {
         let mut state = events.lock();
         state.entries = entries;
+        state.raw = raw;
         state.applied = target;
     }
     gst::info!(
@@ -297,17 +302,11 @@ fn start_fake(events: &Arc<Events>) -> Backend {
     let provider = gst::DeviceProviderFactory::find(fake::PROVIDER_NAME)
         .and_then(|f| f.get())
         .and_then(|p| p.downcast::<FakeDeviceProvider>().ok())
-        .unwrap_or_else(|| glib::Object::new::<FakeDeviceProvider>());
-    let bus = provider.bus();
-    // A signal, not a sync handler: a DeviceMonitor on the same provider relies on the
-    // sync-message emission of this bus.
-    bus.enable_sync_message_emission();
+        .unwrap_or_else(glib::Object::new::<FakeDeviceProvider>);
+    // Not the provider bus: a GstDeviceMonitor of the application would take it over (see
+    // `RESCAN`).
     let ev = events.clone();
-    bus.connect_sync_message(None, move |_, msg| {
-        if is_device_message(msg) {
-            ev.bump();
-        }
-    });
+    provider.add_listener(Arc::new(move || ev.bump()));
     match provider.start() {
         Ok(()) => Backend::Fake(provider),
         Err(err) => {
@@ -344,26 +343,57 @@ fn start_monitor(events: &Arc<Events>) -> Backend {
     }
 }
 
+/// How often the worker re-reads the device list of a real monitor without being told. GStreamer
+/// 1.22's GstDeviceMonitor installs its own sync handler on each provider bus, so the most
+/// recently created monitor in the process (the application's, a test's) takes the provider
+/// events away from ours; after that only a re-read notices hot-plugs.
+const RESCAN: Duration = Duration::from_secs(1);
+
 fn spawn_worker(shared: &'static Shared) {
     let spawned = std::thread::Builder::new()
         .name("usermedia-devices".into())
         .spawn(move || {
             let _ = shared.worker.set(std::thread::current().id());
+            let rescan = matches!(shared.backend, Backend::Monitor(_));
             loop {
                 let target = {
                     let mut state = shared.events.lock();
+                    let deadline = Instant::now() + RESCAN;
                     while state.posted == state.applied {
+                        if !rescan {
+                            state = shared
+                                .events
+                                .cond
+                                .wait(state)
+                                .unwrap_or_else(|e| e.into_inner());
+                            continue;
+                        }
+                        let now = Instant::now();
+                        if now >= deadline {
+                            break;
+                        }
                         state = shared
                             .events
                             .cond
-                            .wait(state)
-                            .unwrap_or_else(|e| e.into_inner());
+                            .wait_timeout(state, deadline - now)
+                            .unwrap_or_else(|e| e.into_inner())
+                            .0;
                     }
                     state.posted
                 };
-                let entries = build(&shared.backend);
+                let raw = raw_devices(&shared.backend);
+                {
+                    let mut state = shared.events.lock();
+                    if raw == state.raw {
+                        // A rescan, or an event that changed nothing.
+                        state.applied = target;
+                        shared.events.cond.notify_all();
+                        continue;
+                    }
+                }
+                let entries = build(&shared.backend, &raw);
                 if let Backend::Fake(provider) = &shared.backend {
-                    // Nobody pops the provider bus; drop what we have handled.
+                    // Without a GstDeviceMonitor attached nobody pops the provider bus.
                     let bus = provider.bus();
                     while bus.pop().is_some() {}
                 }
@@ -371,6 +401,7 @@ fn spawn_worker(shared: &'static Shared) {
                     let mut state = shared.events.lock();
                     let changes = diff(&state.entries, &entries);
                     state.entries = entries;
+                    state.raw = raw;
                     state.applied = target;
                     shared.events.cond.notify_all();
                     changes
@@ -421,22 +452,26 @@ fn change(kind: DeviceChangeKind, entry: DeviceEntry) -> DeviceChange {
     }
 }
 
-/// The ordered, de-duplicated device list of the backend.
-fn build(backend: &Backend) -> Vec<DeviceEntry> {
+/// The backend's current devices, unfiltered, in provider order.
+fn raw_devices(backend: &Backend) -> Vec<gst::Device> {
     match backend {
         // The provider keeps its devices in list order, which is the enumeration order.
-        Backend::Fake(provider) => order_by_kind(
-            provider
-                .published()
-                .iter()
-                .filter_map(|d| entry_for(d.upcast_ref()))
-                .map(|c| c.entry)
-                .collect(),
-        ),
-        Backend::Monitor(monitor) => {
-            arrange(monitor.devices().iter().filter_map(entry_for).collect())
-        }
+        Backend::Fake(provider) => provider
+            .published()
+            .into_iter()
+            .map(|d| d.upcast())
+            .collect(),
+        Backend::Monitor(monitor) => monitor.devices().into_iter().collect(),
         Backend::Empty => Vec::new(),
+    }
+}
+
+/// The ordered, de-duplicated device list.
+fn build(backend: &Backend, raw: &[gst::Device]) -> Vec<DeviceEntry> {
+    let candidates = raw.iter().filter_map(entry_for);
+    match backend {
+        Backend::Fake(_) => order_by_kind(candidates.map(|c| c.entry).collect()),
+        _ => arrange(candidates.collect()),
     }
 }
 
@@ -749,6 +784,6 @@ mod tests {
                 (DeviceChangeKind::Added, "c")
             ]
         );
-        assert!(diff(&[a.clone()], &[a]).is_empty());
+        assert!(diff(std::slice::from_ref(&a), std::slice::from_ref(&a)).is_empty());
     }
 }

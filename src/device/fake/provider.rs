@@ -21,7 +21,22 @@ glib::wrapper! {
     pub struct FakeDeviceProvider(ObjectSubclass<imp::FakeDeviceProvider>) @extends gst::DeviceProvider, gst::Object;
 }
 
+/// Called after the published device list changed.
+pub type Listener = std::sync::Arc<dyn Fn() + Send + Sync>;
+
 impl FakeDeviceProvider {
+    /// Calls `f` (on the thread that changed the list) after every change of the published
+    /// devices. In-process consumers use this instead of the provider bus: with GStreamer 1.22 a
+    /// `GstDeviceMonitor` takes the provider bus over with its own sync handler, which drops the
+    /// messages after forwarding them.
+    pub fn add_listener(&self, f: Listener) {
+        self.imp()
+            .listeners
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(f);
+    }
+
     /// The devices currently published, in the order of the list (empty when not started).
     pub fn published(&self) -> Vec<FakeDevice> {
         self.imp()
@@ -67,6 +82,7 @@ mod imp {
         pub(super) published: Mutex<Vec<Published>>,
         poller: Mutex<Option<Poller>>,
         hidden: Mutex<Vec<String>>,
+        pub(super) listeners: Mutex<Vec<Listener>>,
     }
 
     #[glib::object_subclass]
@@ -130,10 +146,15 @@ mod imp {
                 let _ = p.thread.join();
             }
             // GstDeviceProvider drops its device list after stop(); mirror it.
-            self.published
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .clear();
+            let had_devices = {
+                let mut published = self.published.lock().unwrap_or_else(|e| e.into_inner());
+                let had = !published.is_empty();
+                published.clear();
+                had
+            };
+            if had_devices {
+                self.notify();
+            }
             let hidden =
                 std::mem::take(&mut *self.hidden.lock().unwrap_or_else(|e| e.into_inner()));
             for name in hidden {
@@ -145,8 +166,28 @@ mod imp {
     impl FakeDeviceProvider {
         /// Publishes `entries`: removes vanished or changed devices, adds new ones.
         fn apply(&self, entries: Vec<FakeEntry>) {
+            if self.update(entries) {
+                self.notify();
+            }
+        }
+
+        fn notify(&self) {
+            let listeners = self
+                .listeners
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            for f in listeners {
+                f();
+            }
+        }
+
+        /// Publishes `entries`; returns whether the device list changed (order included: it is
+        /// the enumeration order).
+        fn update(&self, entries: Vec<FakeEntry>) -> bool {
             let obj = self.obj();
             let mut published = self.published.lock().unwrap_or_else(|e| e.into_inner());
+            let before: Vec<FakeDevice> = published.iter().map(|p| p.device.clone()).collect();
             let wanted = with_defaults(entries);
 
             let mut kept = Vec::new();
@@ -184,6 +225,8 @@ mod imp {
                 }
             }
             *published = next;
+            published.len() != before.len()
+                || published.iter().zip(&before).any(|(p, b)| p.device != *b)
         }
 
         fn start_poller(&self, path: PathBuf, initial: Option<String>) {
@@ -196,11 +239,7 @@ mod imp {
                     // Content that looked broken once; acted on only if it stays that way, so a
                     // file caught mid-write does not unplug every device.
                     let mut suspect: Option<Option<String>> = None;
-                    loop {
-                        match rx.recv_timeout(POLL_INTERVAL) {
-                            Err(RecvTimeoutError::Timeout) => (),
-                            _ => break,
-                        }
+                    while let Err(RecvTimeoutError::Timeout) = rx.recv_timeout(POLL_INTERVAL) {
                         let text = std::fs::read_to_string(&path).ok();
                         if text == last {
                             suspect = None;
