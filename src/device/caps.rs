@@ -19,6 +19,7 @@ use std::sync::{LazyLock, Mutex};
 
 use gst::glib;
 
+use super::CAT;
 use crate::engine::{AudioMode, ValueSet, VideoMode};
 
 const EPS: f64 = 1e-6;
@@ -113,45 +114,104 @@ pub fn audio_modes(caps: &gst::CapsRef) -> Vec<(AudioMode, gst::Structure)> {
 /// Fully fixed caps for one video mode structure (as returned by [`video_modes`]) at the given
 /// size and frame rate. The frame rate is matched against the structure's own fractions (so
 /// `30000/1001` stays exact); inside a fraction range it is approximated and kept inside the range.
-/// Other unfixed fields are fixated (pixel-aspect-ratio towards 1/1, lists to their first value).
+/// Values the mode does not offer are snapped to the nearest one it does (with a warning; see
+/// [`check_video`] to refuse them instead). Other unfixed fields are fixated (pixel-aspect-ratio
+/// towards 1/1, lists to their first value).
 pub fn fixed_video_caps(
     structure: &gst::StructureRef,
     width: u32,
     height: u32,
     frame_rate: f64,
-) -> Result<gst::Caps, glib::BoolError> {
-    for (field, v) in [("width", width), ("height", height)] {
-        let set = int_set(structure, field)
-            .ok_or_else(|| glib::bool_error!("{} has no usable {}", structure, field))?;
-        if !set.contains(v as f64) {
-            return Err(glib::bool_error!(
-                "{} {} is not offered by {}",
-                field,
-                v,
-                structure
-            ));
-        }
-    }
+) -> gst::Caps {
     let mut s = structure.to_owned();
-    s.set("width", width as i32);
-    s.set("height", height as i32);
+    set_ints(&mut s, structure, &[("width", width), ("height", height)]);
     if let Ok(value) = structure.value("framerate") {
-        s.set("framerate", pick_fraction(value, frame_rate)?);
+        let f = pick_fraction(value, frame_rate).ok().or_else(|| {
+            let f = nearest_fraction(value, frame_rate);
+            gst::warning!(
+                CAT,
+                "frame rate {} is not offered by {}; using {:?}",
+                frame_rate,
+                structure,
+                f
+            );
+            f
+        });
+        match f {
+            Some(f) => s.set("framerate", f),
+            None => {
+                s.fixate_field("framerate");
+            }
+        }
     }
     if s.has_field("pixel-aspect-ratio") {
         s.fixate_field_nearest_fraction("pixel-aspect-ratio", gst::Fraction::new(1, 1));
     }
     s.fixate();
-    fixed(s)
+    gst::Caps::builder_full().structure(s).build()
+}
+
+/// Whether `width`×`height` at `frame_rate` is one of the values of the video mode structure.
+pub fn check_video(
+    structure: &gst::StructureRef,
+    width: u32,
+    height: u32,
+    frame_rate: f64,
+) -> Result<(), glib::BoolError> {
+    check_ints(structure, &[("width", width), ("height", height)])?;
+    if let Ok(value) = structure.value("framerate") {
+        pick_fraction(value, frame_rate)?;
+    }
+    Ok(())
 }
 
 /// Fully fixed interleaved caps for one audio mode structure (as returned by [`audio_modes`]).
-pub fn fixed_audio_caps(
+/// Values the mode does not offer are snapped to the nearest one it does (with a warning; see
+/// [`check_audio`]).
+pub fn fixed_audio_caps(structure: &gst::StructureRef, rate: u32, channels: u32) -> gst::Caps {
+    let mut s = structure.to_owned();
+    s.set("layout", "interleaved");
+    set_ints(&mut s, structure, &[("rate", rate), ("channels", channels)]);
+    s.fixate();
+    gst::Caps::builder_full().structure(s).build()
+}
+
+/// Whether `rate` and `channels` are values of the audio mode structure.
+pub fn check_audio(
     structure: &gst::StructureRef,
     rate: u32,
     channels: u32,
-) -> Result<gst::Caps, glib::BoolError> {
-    for (field, v) in [("rate", rate), ("channels", channels)] {
+) -> Result<(), glib::BoolError> {
+    check_ints(structure, &[("rate", rate), ("channels", channels)])
+}
+
+/// Sets integer fields, snapping values the original structure does not offer.
+fn set_ints(s: &mut gst::StructureRef, original: &gst::StructureRef, values: &[(&str, u32)]) {
+    for &(field, v) in values {
+        let v = match int_set(original, field) {
+            Some(set) if !set.contains(v as f64) => {
+                let n = set.nearest(v as f64).round();
+                gst::warning!(
+                    CAT,
+                    "{} {} is not offered by {}; using {}",
+                    field,
+                    v,
+                    original,
+                    n
+                );
+                n as i32
+            }
+            _ => v as i32,
+        };
+        s.set(field, v);
+    }
+}
+
+fn check_ints(
+    structure: &gst::StructureRef,
+    values: &[(&str, u32)],
+) -> Result<(), glib::BoolError> {
+    for &(field, v) in values {
         let set = int_set(structure, field)
             .ok_or_else(|| glib::bool_error!("{} has no usable {}", structure, field))?;
         if !set.contains(v as f64) {
@@ -163,21 +223,29 @@ pub fn fixed_audio_caps(
             ));
         }
     }
-    let mut s = structure.to_owned();
-    s.set("layout", "interleaved");
-    s.set("rate", rate as i32);
-    s.set("channels", channels as i32);
-    s.fixate();
-    fixed(s)
+    Ok(())
 }
 
-fn fixed(s: gst::Structure) -> Result<gst::Caps, glib::BoolError> {
-    let caps = gst::Caps::builder_full().structure(s).build();
-    if caps.is_fixed() {
-        Ok(caps)
-    } else {
-        Err(glib::bool_error!("could not fix {}", caps))
+/// The fraction of `value` closest to `target` (range bounds included); `None` if it holds none.
+fn nearest_fraction(value: &glib::SendValue, target: f64) -> Option<gst::Fraction> {
+    let distance = |f: &gst::Fraction| (fraction_f64(*f) - target).abs();
+    if let Ok(f) = value.get::<gst::Fraction>() {
+        return Some(f);
     }
+    if let Ok(list) = value.get::<gst::List>() {
+        return list
+            .iter()
+            .filter_map(|v| v.get::<gst::Fraction>().ok())
+            .min_by(|a, b| distance(a).total_cmp(&distance(b)));
+    }
+    if let Ok(range) = value.get::<gst::FractionRange>() {
+        return Some(if target < fraction_f64(range.min()) {
+            range.min()
+        } else {
+            range.max()
+        });
+    }
+    None
 }
 
 /// The fraction of `value` (fixed, list or range) equal to `target` frames per second.
@@ -417,7 +485,7 @@ mod tests {
             assert_eq!(m.frame_rate, range(1.0, 60.0, 0.0));
             assert_eq!(s.get::<&str>("format").unwrap(), m.format);
         }
-        let fixed = fixed_video_caps(&modes[1].1, 1280, 720, 30.0).unwrap();
+        let fixed = fixed_video_caps(&modes[1].1, 1280, 720, 30.0);
         assert!(fixed.is_fixed());
         assert_eq!(
             fixed,
@@ -439,12 +507,12 @@ mod tests {
         let ntsc = 30000.0 / 1001.0;
         assert_eq!(modes[1].0.frame_rate, ValueSet::Fixed(ntsc));
 
-        let f = fixed_video_caps(&modes[0].1, 640, 480, 15.0).unwrap();
+        let f = fixed_video_caps(&modes[0].1, 640, 480, 15.0);
         assert_eq!(
             f,
             caps("video/x-raw,format=YUY2,width=640,height=480,framerate=15/1")
         );
-        let f = fixed_video_caps(&modes[1].1, 1280, 720, ntsc).unwrap();
+        let f = fixed_video_caps(&modes[1].1, 1280, 720, ntsc);
         assert_eq!(
             f.structure(0)
                 .unwrap()
@@ -453,8 +521,14 @@ mod tests {
             gst::Fraction::new(30000, 1001)
         );
         // Values the mode does not offer are refused, not silently changed.
-        assert!(fixed_video_caps(&modes[0].1, 640, 480, 25.0).is_err());
-        assert!(fixed_video_caps(&modes[0].1, 320, 240, 30.0).is_err());
+        assert!(check_video(&modes[0].1, 640, 480, 15.0).is_ok());
+        assert!(check_video(&modes[0].1, 640, 480, 25.0).is_err());
+        assert!(check_video(&modes[0].1, 320, 240, 30.0).is_err());
+        // Unchecked, out-of-mode values snap to the nearest offered ones.
+        assert_eq!(
+            fixed_video_caps(&modes[0].1, 320, 240, 25.0),
+            caps("video/x-raw,format=YUY2,width=640,height=480,framerate=30/1")
+        );
     }
 
     #[test]
@@ -465,7 +539,6 @@ mod tests {
         let s = &modes[0].1;
         let fr = |v: f64| {
             fixed_video_caps(s, 640, 480, v)
-                .unwrap()
                 .structure(0)
                 .unwrap()
                 .get::<gst::Fraction>("framerate")
@@ -477,7 +550,8 @@ mod tests {
         assert_eq!(fr(12.5), gst::Fraction::new(25, 2));
         let odd = fr(17.123);
         assert!((fraction_f64(odd) - 17.123).abs() <= EPS);
-        assert!(fixed_video_caps(s, 640, 480, 30.0).is_err());
+        assert!(check_video(s, 640, 480, 30.0).is_err());
+        assert_eq!(fr(30.0), gst::Fraction::new(30000, 1001));
     }
 
     #[test]
@@ -489,8 +563,13 @@ mod tests {
         let modes = video_modes(&c);
         assert_eq!(modes[0].0.width, range(16.0, 4096.0, 16.0));
         assert_eq!(modes[0].0.height, range(16.0, 2304.0, 8.0));
-        assert!(fixed_video_caps(&modes[0].1, 640, 360, 30.0).is_ok());
-        assert!(fixed_video_caps(&modes[0].1, 641, 360, 30.0).is_err());
+        assert!(check_video(&modes[0].1, 640, 360, 30.0).is_ok());
+        assert!(check_video(&modes[0].1, 641, 360, 30.0).is_err());
+        let snapped = fixed_video_caps(&modes[0].1, 641, 360, 30.0);
+        assert_eq!(
+            snapped.structure(0).unwrap().get::<i32>("width").unwrap(),
+            640
+        );
     }
 
     #[test]
@@ -512,10 +591,10 @@ mod tests {
         assert_eq!(modes[1].0.width, ValueSet::List(vec![320.0, 640.0]));
         // No framerate field: unknown rate, and the fixed caps do not invent one.
         assert_eq!(modes[1].0.frame_rate, ValueSet::Fixed(0.0));
-        let f = fixed_video_caps(&modes[1].1, 320, 240, 0.0).unwrap();
+        let f = fixed_video_caps(&modes[1].1, 320, 240, 0.0);
         assert_eq!(f, caps("video/x-raw,format=GRAY8,width=320,height=240"));
 
-        let f = fixed_video_caps(&modes[0].1, 1920, 1080, 30.0).unwrap();
+        let f = fixed_video_caps(&modes[0].1, 1920, 1080, 30.0);
         assert_eq!(
             f,
             caps("image/jpeg,width=1920,height=1080,framerate=30/1,pixel-aspect-ratio=1/1")
@@ -531,7 +610,7 @@ mod tests {
              colorimetry={bt601,bt709}",
         );
         let modes = video_modes(&c);
-        let f = fixed_video_caps(&modes[0].1, 640, 480, 30.0).unwrap();
+        let f = fixed_video_caps(&modes[0].1, 640, 480, 30.0);
         let s = f.structure(0).unwrap();
         assert_eq!(
             s.get::<gst::Fraction>("pixel-aspect-ratio").unwrap(),
@@ -557,12 +636,13 @@ mod tests {
         assert_eq!(modes[1].0.sample_size, 32);
         assert_eq!(modes[0].0.sample_rate, range(1.0, 384000.0, 1.0));
         assert_eq!(modes[0].0.channel_count, range(1.0, 32.0, 1.0));
-        let f = fixed_audio_caps(&modes[1].1, 48000, 2).unwrap();
+        let f = fixed_audio_caps(&modes[1].1, 48000, 2);
         assert_eq!(
             f,
             caps("audio/x-raw,format=F32LE,layout=interleaved,rate=48000,channels=2")
         );
-        assert!(fixed_audio_caps(&modes[0].1, 500000, 2).is_err());
+        assert!(check_audio(&modes[0].1, 500000, 2).is_err());
+        assert!(check_audio(&modes[0].1, 48000, 2).is_ok());
     }
 
     #[test]
@@ -594,7 +674,7 @@ mod tests {
             ValueSet::List(vec![44100.0, 48000.0])
         );
         assert_eq!(modes[0].0.channel_count, ValueSet::Fixed(1.0));
-        let f = fixed_audio_caps(&modes[2].1, 44100, 1).unwrap();
+        let f = fixed_audio_caps(&modes[2].1, 44100, 1);
         assert_eq!(
             f,
             caps("audio/x-raw,format=S24LE,rate=44100,channels=1,layout=interleaved")

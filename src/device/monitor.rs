@@ -48,7 +48,8 @@ pub struct DeviceEntry {
 }
 
 impl DeviceEntry {
-    /// Fully fixed caps to open video mode `mode` at the given native values.
+    /// Fully fixed caps to open video mode `mode` at the given native values; an error when the
+    /// mode does not offer them.
     pub fn video_caps(
         &self,
         mode: usize,
@@ -60,10 +61,12 @@ impl DeviceEntry {
             .structures
             .get(mode)
             .ok_or_else(|| glib::bool_error!("no mode {}", mode))?;
-        caps::fixed_video_caps(s, width, height, frame_rate)
+        caps::check_video(s, width, height, frame_rate)?;
+        Ok(caps::fixed_video_caps(s, width, height, frame_rate))
     }
 
-    /// Fully fixed caps to open audio mode `mode` at the given native values.
+    /// Fully fixed caps to open audio mode `mode` at the given native values; an error when the
+    /// mode does not offer them.
     pub fn audio_caps(
         &self,
         mode: usize,
@@ -74,7 +77,8 @@ impl DeviceEntry {
             .structures
             .get(mode)
             .ok_or_else(|| glib::bool_error!("no mode {}", mode))?;
-        caps::fixed_audio_caps(s, rate, channels)
+        caps::check_audio(s, rate, channels)?;
+        Ok(caps::fixed_audio_caps(s, rate, channels))
     }
 }
 
