@@ -11,8 +11,10 @@
 //! Probing starts device providers (PipeWire connects, pulse subscribes, v4l2 walks udev), so it
 //! is done once, on first use, and the list is then kept current from provider events: a bus
 //! sync handler (no GLib main loop needed) wakes a worker thread that re-reads the device list,
-//! diffs it by deviceId and tells subscribers. [`enumerate`] returns the current list without
-//! probing again.
+//! diffs it by deviceId and tells subscribers. Because a later `GstDeviceMonitor` in the process
+//! takes provider events away from ours (GStreamer 1.22, see [`RESCAN`]), the worker also re-reads
+//! the lists of the started providers once a second. [`enumerate`] returns the current list
+//! without probing again.
 //!
 //! With `GST_USERMEDIA_FAKE_DEVICES` set, only the plugin's fake provider is used: real providers
 //! are never started, so tests are hermetic and fast.
@@ -140,7 +142,7 @@ pub fn uses_fake_devices() -> bool {
 
 /// Calls `f` for every change of the device list, on the monitor's worker thread. Callbacks
 /// must return quickly; they may call [`enumerate`].
-pub fn subscribe(f: impl Fn(&DeviceChange) + Send + Sync + 'static) -> SubscriptionId {
+pub fn subscribe(f: impl Fn(DeviceChange) + Send + Sync + 'static) -> SubscriptionId {
     let shared = shared();
     let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
     lock(&shared.subscribers).push((id, Arc::new(f)));
@@ -231,7 +233,7 @@ impl Events {
     }
 }
 
-type Callback = Arc<dyn Fn(&DeviceChange) + Send + Sync>;
+type Callback = Arc<dyn Fn(DeviceChange) + Send + Sync>;
 
 struct Shared {
     backend: Backend,
@@ -417,7 +419,7 @@ fn spawn_worker(shared: &'static Shared) {
                 for change in &changes {
                     gst::info!(CAT, "Device {:?} {:?}", change.device_id, change.kind);
                     for f in &subscribers {
-                        f(change);
+                        f(change.clone());
                     }
                 }
             }
@@ -465,9 +467,38 @@ fn raw_devices(backend: &Backend) -> Vec<gst::Device> {
             .into_iter()
             .map(|d| d.upcast())
             .collect(),
-        Backend::Monitor(monitor) => monitor.devices().into_iter().collect(),
+        Backend::Monitor(monitor) => monitor_devices(monitor),
         Backend::Empty => Vec::new(),
     }
+}
+
+/// `gst_device_monitor_get_devices()` restricted to the providers that started. The monitor's
+/// own call probes every provider that failed to start (pulse without a daemon: a connection
+/// attempt, ~0.4 ms, possibly an autospawn) each time, which a periodic re-read must not do.
+fn monitor_devices(monitor: &gst::DeviceMonitor) -> Vec<gst::Device> {
+    let providers: Vec<gst::DeviceProvider> = monitor
+        .providers()
+        .iter()
+        .filter_map(|name| gst::DeviceProviderFactory::find(name)?.get())
+        .filter(|p| p.is_started())
+        .collect();
+    let hidden: Vec<glib::GString> = if monitor.shows_all_devices() {
+        Vec::new()
+    } else {
+        providers
+            .iter()
+            .flat_map(|p| p.hidden_providers())
+            .collect()
+    };
+    providers
+        .iter()
+        .filter(|p| {
+            p.factory()
+                .is_none_or(|f| !hidden.iter().any(|h| *h == f.name()))
+        })
+        .flat_map(|p| p.devices())
+        .filter(|d| d.has_classes("Video/Source") || d.has_classes("Audio/Source"))
+        .collect()
 }
 
 /// The ordered, de-duplicated device list.
