@@ -12,7 +12,7 @@
 //! is done once, on first use, and the list is then kept current from provider events: a bus
 //! sync handler (no GLib main loop needed) wakes a worker thread that re-reads the device list,
 //! diffs it by deviceId and tells subscribers. Because a later `GstDeviceMonitor` in the process
-//! takes provider events away from ours (GStreamer 1.22, see [`RESCAN`]), the worker also re-reads
+//! takes provider events away from ours (GStreamer 1.22, see `RESCAN`), the worker also re-reads
 //! the lists of the started providers once a second. [`enumerate`] returns the current list
 //! without probing again.
 //!
