@@ -355,3 +355,958 @@ fn e8_spec_example_picks_native_1280x720() {
     assert_eq!(p.settings.frame_rate, 60.0);
     assert_eq!(p.settings.resize_mode, "none");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Each constrainable property
+
+fn native_of(cs: ConstraintSet) -> (String, (u32, u32, f64), (u32, u32)) {
+    let devices = fixtures();
+    let p = select(&basic(cs), &devices).expect("selection succeeds");
+    let (d, n) = chosen(&p, &devices);
+    (d, n, (p.width, p.height))
+}
+
+#[test]
+fn width_exact_crops_the_closest_native_width() {
+    // Native fitness d(W, 321): 480 wide is closest; the target keeps its 3:4 ratio.
+    let (d, n, out) = native_of(ConstraintSet {
+        width: exact(321.0),
+        ..Default::default()
+    });
+    assert_eq!(
+        (d.as_str(), n, out),
+        ("fake_device_3", (480, 640, 30.0), (321, 428))
+    );
+}
+
+#[test]
+fn width_min_and_max() {
+    // Only 1920 and 2304 reach 1500; 1920x1080 is nearer 640x480.
+    let (d, n, out) = native_of(ConstraintSet {
+        width: min(1500.0),
+        ..Default::default()
+    });
+    assert_eq!(
+        (d.as_str(), n, out),
+        ("fake_device_3", (1920, 1080, 60.0), (1920, 1080))
+    );
+
+    // Native widths within the maximum score 0 natively: the default device's 200x200.
+    let (d, n, out) = native_of(ConstraintSet {
+        width: max(400.0),
+        ..Default::default()
+    });
+    assert_eq!(
+        (d.as_str(), n, out),
+        ("fake_device_1", (200, 200, 40.0), (200, 200))
+    );
+}
+
+#[test]
+fn height_exact_min_max() {
+    // d(H, 700) is smallest for 720; crop 1280x720 to 700 high at its ratio.
+    let (d, n, out) = native_of(ConstraintSet {
+        height: exact(700.0),
+        ..Default::default()
+    });
+    assert_eq!(
+        (d.as_str(), n, out),
+        ("fake_device_3", (1280, 720, 60.0), (1244, 700))
+    );
+
+    let (d, n, out) = native_of(ConstraintSet {
+        height: min(1000.0),
+        ..Default::default()
+    });
+    assert_eq!(
+        (d.as_str(), n, out),
+        ("fake_device_1", (1000, 1000, 20.0), (1000, 1000))
+    );
+
+    let (d, n, out) = native_of(ConstraintSet {
+        height: max(100.0),
+        ..Default::default()
+    });
+    assert_eq!(
+        (d.as_str(), n, out),
+        ("fake_device_2", (40, 30, 20.0), (40, 30))
+    );
+}
+
+#[test]
+fn aspect_ratio_exact_min_max_crop_centred() {
+    let p = pick(&basic(ConstraintSet {
+        aspect_ratio: exact(0.75),
+        ..Default::default()
+    }));
+    assert_eq!((p.device, p.mode), (0, 1));
+    assert_eq!((p.width, p.height), (375, 500));
+    assert_eq!(
+        p.crop,
+        Some(Crop {
+            left: 62,
+            top: 0,
+            width: 375,
+            height: 500
+        })
+    );
+
+    let p = pick(&basic(ConstraintSet {
+        aspect_ratio: min(1.7),
+        ..Default::default()
+    }));
+    assert_eq!((p.device, p.mode), (0, 1));
+    assert_eq!((p.width, p.height), (500, 294));
+    assert_eq!(
+        p.crop,
+        Some(Crop {
+            left: 0,
+            top: 103,
+            width: 500,
+            height: 294
+        })
+    );
+
+    let p = pick(&basic(ConstraintSet {
+        aspect_ratio: max(0.6),
+        ..Default::default()
+    }));
+    assert_eq!((p.width, p.height), (300, 500));
+    assert_eq!(
+        p.crop,
+        Some(Crop {
+            left: 100,
+            top: 0,
+            width: 300,
+            height: 500
+        })
+    );
+}
+
+#[test]
+fn frame_rate_exact_decimates_even_with_resize_mode_none() {
+    // C2.12: 1000x1000@20 is closest natively to 19 and is dropped to 19.
+    let p = pick(&basic(ConstraintSet {
+        frame_rate: exact(19.0),
+        resize_mode: s_exact(&["none"]),
+        ..Default::default()
+    }));
+    assert_eq!((p.device, p.mode), (0, 2));
+    assert_eq!((p.width, p.height), (1000, 1000));
+    assert_eq!(p.max_frame_rate, Some(19.0));
+    assert_eq!(p.settings.frame_rate, 19.0);
+}
+
+#[test]
+fn frame_rate_min_and_max() {
+    let (d, n, out) = native_of(ConstraintSet {
+        frame_rate: min(50.0),
+        ..Default::default()
+    });
+    assert_eq!(
+        (d.as_str(), n, out),
+        ("fake_device_3", (1280, 720, 60.0), (1280, 720))
+    );
+
+    // Rates at or below 15 score 0 natively; 640x480@10 is the first nearest 640x480.
+    let p = pick(&basic(ConstraintSet {
+        frame_rate: max(15.0),
+        ..Default::default()
+    }));
+    assert_eq!((p.device, p.mode), (2, 1));
+    assert_eq!(p.max_frame_rate, None);
+    assert_eq!(p.settings.frame_rate, 10.0);
+
+    // A maximum below the native rate is the delivered rate.
+    let p = pick(&basic(ConstraintSet {
+        frame_rate: max(25.0),
+        device_id: s_exact(&["fake_device_4"]),
+        ..Default::default()
+    }));
+    assert_eq!(p.max_frame_rate, Some(25.0));
+    assert_eq!(p.settings.frame_rate, 25.0);
+}
+
+#[test]
+fn facing_mode_ideal_and_exact() {
+    let (d, n, _) = native_of(ConstraintSet {
+        facing_mode: s_ideal(&["environment"]),
+        ..Default::default()
+    });
+    assert_eq!((d.as_str(), n), ("fake_device_2", (640, 480, 30.0)));
+
+    let (d, n, _) = native_of(ConstraintSet {
+        facing_mode: s_exact(&["user"]),
+        ..Default::default()
+    });
+    assert_eq!((d.as_str(), n), ("fake_device_3", (640, 480, 30.0)));
+
+    // A device without a facing mode fails any exact list, even [""].
+    let (name, _) = failure(
+        &basic(ConstraintSet {
+            facing_mode: s_exact(&[""]),
+            ..Default::default()
+        }),
+        &fixtures(),
+    );
+    assert_eq!(name, "facingMode");
+}
+
+#[test]
+fn resize_mode_exact_and_ideal() {
+    // Native only: 320 is the closest native width to 321.
+    let p = pick(&basic(ConstraintSet {
+        width: ideal(321.0),
+        resize_mode: s_exact(&["none"]),
+        ..Default::default()
+    }));
+    assert_eq!((p.device, p.mode), (1, 1));
+    assert_eq!((p.width, p.height), (320, 240));
+
+    // Rescale only, without ideals: the target is the native size.
+    let p = pick(&basic(ConstraintSet {
+        resize_mode: s_exact(&["crop-and-scale"]),
+        ..Default::default()
+    }));
+    assert_eq!((p.device, p.mode, p.width, p.height), (0, 1, 500, 500));
+
+    // Neither value → C2.2 empty set.
+    let (name, _) = failure(
+        &basic(ConstraintSet {
+            resize_mode: s_exact(&["invalid"]),
+            ..Default::default()
+        }),
+        &fixtures(),
+    );
+    assert_eq!(name, "resizeMode");
+
+    // Ideal crop-and-scale: the native option costs 1 more, so E7's native 40x30 is now
+    // scaled to 1x1.
+    let p = pick(&basic(ConstraintSet {
+        width: ideal(1.0),
+        resize_mode: s_ideal(&["crop-and-scale"]),
+        ..Default::default()
+    }));
+    assert_eq!((p.device, p.mode), (1, 0));
+    assert_eq!((p.width, p.height), (1, 1));
+    // An ideal met by the native size keeps it even when rescaling is preferred.
+    let p = pick(&basic(ConstraintSet {
+        width: ideal(600.0),
+        resize_mode: s_ideal(&["crop-and-scale"]),
+        ..Default::default()
+    }));
+    assert_eq!((p.device, p.mode, p.width, p.height), (2, 0, 600, 400));
+}
+
+#[test]
+fn device_id_and_group_id() {
+    let devices = fixtures();
+    for (cs, want) in [
+        (
+            ConstraintSet {
+                device_id: s_exact(&["fake_device_4"]),
+                ..Default::default()
+            },
+            "fake_device_4",
+        ),
+        (
+            ConstraintSet {
+                device_id: s_ideal(&["fake_device_4"]),
+                ..Default::default()
+            },
+            "fake_device_4",
+        ),
+        (
+            // An ideal that matches nothing costs every device 1: the default wins.
+            ConstraintSet {
+                device_id: s_ideal(&["missing"]),
+                ..Default::default()
+            },
+            "fake_device_1",
+        ),
+        (
+            ConstraintSet {
+                group_id: s_exact(&["fake_device_5_group"]),
+                ..Default::default()
+            },
+            "fake_device_5",
+        ),
+        (
+            ConstraintSet {
+                group_id: s_ideal(&["fake_device_2_group", "fake_device_3_group"]),
+                ..Default::default()
+            },
+            "fake_device_2",
+        ),
+    ] {
+        let p = select(&basic(cs), &devices).unwrap();
+        assert_eq!(devices[p.device].device_id, want);
+    }
+    let (name, _) = failure(
+        &basic(ConstraintSet {
+            device_id: s_exact(&["missing"]),
+            ..Default::default()
+        }),
+        &devices,
+    );
+    assert_eq!(name, "deviceId");
+    let (name, _) = failure(
+        &basic(ConstraintSet {
+            group_id: s_exact(&["missing"]),
+            ..Default::default()
+        }),
+        &devices,
+    );
+    assert_eq!(name, "groupId");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Advanced sets (C2.7)
+
+#[test]
+fn unsatisfiable_advanced_set_is_skipped() {
+    let tc = TrackConstraints {
+        basic: ConstraintSet::default(),
+        advanced: vec![ConstraintSet {
+            width: min(5000.0),
+            ..Default::default()
+        }],
+    };
+    let p = pick(&tc);
+    assert_eq!((p.device, p.mode), (0, 1));
+}
+
+#[test]
+fn satisfiable_advanced_sets_narrow_in_order() {
+    // The first set moves the choice to the user-facing camera.
+    let tc = TrackConstraints {
+        basic: ConstraintSet::default(),
+        advanced: vec![ConstraintSet {
+            facing_mode: s_exact(&["user"]),
+            ..Default::default()
+        }],
+    };
+    let p = pick(&tc);
+    assert_eq!((p.device, p.mode), (2, 3));
+
+    // The second set contradicts the first once the first narrowed the width; the first
+    // still applies and fixes the output at 1280x720.
+    let tc = TrackConstraints {
+        basic: ConstraintSet::default(),
+        advanced: vec![
+            ConstraintSet {
+                width: exact(1280.0),
+                height: exact(720.0),
+                ..Default::default()
+            },
+            ConstraintSet {
+                width: min(1920.0),
+                ..Default::default()
+            },
+        ],
+    };
+    let p = pick(&tc);
+    assert_eq!((p.device, p.mode), (2, 4));
+    assert_eq!((p.width, p.height), (1280, 720));
+
+    // An advanced set beats the basic ideal: 16:9 first, then the ideal width picks 1920.
+    let tc = TrackConstraints {
+        basic: ConstraintSet {
+            width: ideal(2304.0),
+            ..Default::default()
+        },
+        advanced: vec![ConstraintSet {
+            aspect_ratio: exact(16.0 / 9.0),
+            resize_mode: s_exact(&["none"]),
+            ..Default::default()
+        }],
+    };
+    let p = pick(&tc);
+    assert_eq!((p.device, p.mode), (2, 5));
+    assert_eq!((p.width, p.height), (1920, 1080));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Capture ranges (D3)
+
+fn range(min: f64, max: f64, step: f64) -> ValueSet {
+    ValueSet::Range { min, max, step }
+}
+
+fn range_camera(step: f64, fps: ValueSet) -> Vec<Device> {
+    vec![camera(
+        "range_cam",
+        None,
+        vec![VideoMode {
+            width: range(160.0, 1920.0, step),
+            height: range(120.0, 1080.0, step),
+            frame_rate: fps,
+            format: "YUY2".into(),
+            compressed: false,
+        }],
+    )]
+}
+
+fn select_on(devices: &[Device], cs: ConstraintSet) -> VideoPlan {
+    select(&basic(cs), devices).expect("selection succeeds")
+}
+
+#[test]
+fn ideal_inside_a_range_is_met_natively() {
+    let devices = range_camera(0.0, range(1.0, 30.0, 0.0));
+    let p = select_on(
+        &devices,
+        ConstraintSet {
+            width: ideal(1000.0),
+            height: ideal(700.0),
+            frame_rate: ideal(15.0),
+            ..Default::default()
+        },
+    );
+    assert_eq!((p.native_width, p.native_height), (1000, 700));
+    assert_eq!(p.native_frame_rate, 15.0);
+    assert_eq!((p.width, p.height), (1000, 700));
+    assert_eq!(p.max_frame_rate, None);
+    assert_eq!(p.crop, None);
+    assert_eq!(p.settings.resize_mode, "none");
+}
+
+#[test]
+fn ideal_outside_a_range_is_clamped_or_rescaled() {
+    let devices = range_camera(0.0, range(1.0, 30.0, 0.0));
+    // Above the range: the widest native width, the height nearest 480, 30 fps.
+    let p = select_on(
+        &devices,
+        ConstraintSet {
+            width: ideal(3000.0),
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        (p.native_width, p.native_height, p.width),
+        (1920, 480, 1920)
+    );
+    assert_eq!(p.native_frame_rate, 30.0);
+
+    // Below the range: open the narrowest width and scale down, keeping its ratio.
+    let p = select_on(
+        &devices,
+        ConstraintSet {
+            width: exact(100.0),
+            ..Default::default()
+        },
+    );
+    assert_eq!((p.native_width, p.native_height), (160, 480));
+    assert_eq!((p.width, p.height), (100, 300));
+}
+
+#[test]
+fn stepped_range_values_are_snapped_to_the_grid() {
+    let devices = range_camera(16.0, ValueSet::Fixed(30.0));
+    // 1000 is between 992 and 1008 on the grid 160 + 16k: 1008 is scaled to 1000.
+    let p = select_on(
+        &devices,
+        ConstraintSet {
+            width: ideal(1000.0),
+            ..Default::default()
+        },
+    );
+    assert_eq!(p.native_width, 1008);
+    assert_eq!((p.native_width - 160) % 16, 0);
+    assert_eq!(p.width, 1000);
+
+    // A minimum between grid points opens the next grid point up natively.
+    let p = select_on(
+        &devices,
+        ConstraintSet {
+            width: min(1001.0),
+            resize_mode: s_exact(&["none"]),
+            ..Default::default()
+        },
+    );
+    assert_eq!(p.native_width, 1008);
+    assert_eq!(p.width, 1008);
+    assert_eq!((p.native_height - 120) % 16, 0);
+}
+
+#[test]
+fn aspect_ratio_ideal_in_a_range() {
+    let devices = range_camera(0.0, ValueSet::Fixed(30.0));
+    // Alone, every size can be cropped to 16:9 with fitness 0, and the default-resolution
+    // tie-break prefers opening 640x480 (as Chromium does with discrete modes).
+    let p = select_on(
+        &devices,
+        ConstraintSet {
+            aspect_ratio: ideal(16.0 / 9.0),
+            ..Default::default()
+        },
+    );
+    assert_eq!((p.native_width, p.native_height), (640, 480));
+    assert_eq!((p.width, p.height), (640, 360));
+    // With an ideal width the partner height 1280 / (16/9) = 720 is opened natively.
+    let p = select_on(
+        &devices,
+        ConstraintSet {
+            width: ideal(1280.0),
+            aspect_ratio: ideal(16.0 / 9.0),
+            ..Default::default()
+        },
+    );
+    assert_eq!((p.native_width, p.native_height), (1280, 720));
+    assert_eq!((p.width, p.height), (1280, 720));
+    assert_eq!(p.crop, None);
+    // A required ratio inside the range is also met natively with resizeMode none.
+    let p = select_on(
+        &devices,
+        ConstraintSet {
+            aspect_ratio: exact(4.0 / 3.0),
+            height: ideal(600.0),
+            resize_mode: s_exact(&["none"]),
+            ..Default::default()
+        },
+    );
+    assert_eq!((p.native_width, p.native_height), (800, 600));
+}
+
+#[test]
+fn fractional_frame_rates() {
+    let ntsc = 30000.0 / 1001.0;
+    let devices = vec![camera(
+        "ntsc",
+        None,
+        vec![
+            VideoMode {
+                frame_rate: ValueSet::List(vec![25.0, ntsc]),
+                ..raw(640.0, 480.0, 0.0)
+            },
+            raw(640.0, 480.0, 30.0),
+        ],
+    )];
+    let p = select_on(
+        &devices,
+        ConstraintSet {
+            frame_rate: ideal(29.97),
+            ..Default::default()
+        },
+    );
+    assert_eq!(p.mode, 0);
+    assert_eq!(p.native_frame_rate, ntsc);
+    assert!((p.settings.frame_rate - 29.97).abs() < 1e-9);
+
+    let p = select_on(
+        &devices,
+        ConstraintSet {
+            frame_rate: exact(30.0),
+            ..Default::default()
+        },
+    );
+    assert_eq!((p.mode, p.native_frame_rate), (1, 30.0));
+
+    // A continuous fraction range holds 15 natively.
+    let devices = range_camera(0.0, range(1.0, ntsc, 0.0));
+    let p = select_on(
+        &devices,
+        ConstraintSet {
+            frame_rate: ideal(15.0),
+            ..Default::default()
+        },
+    );
+    assert_eq!(p.native_frame_rate, 15.0);
+    assert_eq!(p.max_frame_rate, None);
+}
+
+#[test]
+fn lists_are_discrete_values() {
+    let devices = vec![camera(
+        "lists",
+        None,
+        vec![VideoMode {
+            width: ValueSet::List(vec![320.0, 1280.0]),
+            height: ValueSet::List(vec![240.0, 720.0]),
+            frame_rate: ValueSet::List(vec![15.0, 30.0]),
+            format: "NV12".into(),
+            compressed: false,
+        }],
+    )];
+    let p = select_on(
+        &devices,
+        ConstraintSet {
+            width: ideal(1280.0),
+            height: ideal(720.0),
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        (p.native_width, p.native_height, p.native_frame_rate),
+        (1280, 720, 30.0)
+    );
+    // 1000 is not in the list: the next bigger width is scaled down, natively it fails.
+    let p = select_on(
+        &devices,
+        ConstraintSet {
+            width: exact(1000.0),
+            ..Default::default()
+        },
+    );
+    assert_eq!((p.native_width, p.width), (1280, 1000));
+    let (name, _) = failure(
+        &basic(ConstraintSet {
+            width: exact(1000.0),
+            resize_mode: s_exact(&["none"]),
+            ..Default::default()
+        }),
+        &devices,
+    );
+    assert_eq!(name, "width");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compressed modes, unknown frame rates
+
+#[test]
+fn raw_wins_a_tie_with_the_same_mjpeg_mode() {
+    let devices = vec![camera(
+        "uvc",
+        None,
+        vec![mjpeg(1280.0, 720.0, 30.0), raw(1280.0, 720.0, 30.0)],
+    )];
+    let p = select_on(
+        &devices,
+        ConstraintSet {
+            width: ideal(1280.0),
+            ..Default::default()
+        },
+    );
+    assert_eq!(p.mode, 1);
+}
+
+#[test]
+fn mjpeg_only_mode_is_chosen_when_it_fits_better() {
+    let devices = vec![camera(
+        "uvc",
+        None,
+        vec![raw(640.0, 480.0, 30.0), mjpeg(1920.0, 1080.0, 30.0)],
+    )];
+    let p = select_on(
+        &devices,
+        ConstraintSet {
+            width: min(1920.0),
+            ..Default::default()
+        },
+    );
+    assert_eq!((p.mode, p.native_width, p.native_height), (1, 1920, 1080));
+    // Without constraints the raw 640x480 is nearer the default.
+    let p = select_on(&devices, ConstraintSet::default());
+    assert_eq!(p.mode, 0);
+}
+
+#[test]
+fn unknown_frame_rate_device() {
+    let devices = vec![camera(
+        "norate",
+        None,
+        vec![raw(640.0, 480.0, 0.0), raw(320.0, 240.0, 0.0)],
+    )];
+    // Selectable, delivered at the unknown rate 0, without decimation.
+    let p = select_on(
+        &devices,
+        ConstraintSet {
+            frame_rate: ideal(30.0),
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        (p.mode, p.native_frame_rate, p.max_frame_rate),
+        (0, 0.0, None)
+    );
+    assert_eq!(p.settings.frame_rate, 0.0);
+    assert_eq!(p.capabilities.frame_rate.max, 0.0);
+    // A maximum is satisfiable, a positive minimum is not (D4).
+    assert!(
+        select(
+            &basic(ConstraintSet {
+                frame_rate: max(10.0),
+                ..Default::default()
+            }),
+            &devices
+        )
+        .is_ok()
+    );
+    let (name, _) = failure(
+        &basic(ConstraintSet {
+            frame_rate: min(1.0),
+            ..Default::default()
+        }),
+        &devices,
+    );
+    assert_eq!(name, "frameRate");
+    // Among the fixtures, 0.1 fps is closer to the ideal than an unknown rate.
+    let only5 = vec![fixtures().remove(4)];
+    let p = select_on(
+        &only5,
+        ConstraintSet {
+            frame_rate: ideal(30.0),
+            ..Default::default()
+        },
+    );
+    assert_eq!((p.mode, p.native_frame_rate), (1, 0.1));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+#[test]
+fn no_camera_is_not_found() {
+    let tc = TrackConstraints::default();
+    assert!(matches!(select(&tc, &[]), Err(MediaError::NotFound { .. })));
+    assert!(matches!(
+        select(&tc, &[microphone("mic")]),
+        Err(MediaError::NotFound { .. })
+    ));
+    // Cameras without modes reject nothing by name: C1.3 maps the empty name to NotFound.
+    assert!(matches!(
+        select(&tc, &[camera("empty", None, vec![])]),
+        Err(MediaError::NotFound { .. })
+    ));
+}
+
+#[test]
+fn audio_devices_do_not_count_as_camera_indices() {
+    let mut devices = fixtures();
+    devices.insert(0, microphone("mic"));
+    let p = select(&TrackConstraints::default(), &devices).unwrap();
+    assert_eq!((p.device, p.mode), (1, 1));
+    assert_eq!(p.settings.device_id, "fake_device_1");
+}
+
+#[test]
+fn required_background_blur_is_a_type_error() {
+    let tc = basic(ConstraintSet {
+        background_blur: Some(BoolConstraint {
+            exact: Some(true),
+            ideal: None,
+        }),
+        ..Default::default()
+    });
+    assert!(matches!(
+        select(&tc, &fixtures()),
+        Err(MediaError::TypeError { .. })
+    ));
+
+    // Ideal in the basic set, or exact in an advanced set, is accepted.
+    let tc = TrackConstraints {
+        basic: ConstraintSet {
+            background_blur: Some(BoolConstraint {
+                exact: None,
+                ideal: Some(true),
+            }),
+            ..Default::default()
+        },
+        advanced: vec![ConstraintSet {
+            background_blur: Some(BoolConstraint {
+                exact: Some(false),
+                ideal: None,
+            }),
+            ..Default::default()
+        }],
+    };
+    let p = pick(&tc);
+    assert_eq!((p.device, p.mode), (0, 1));
+}
+
+#[test]
+fn audio_members_are_ignored() {
+    let tc = basic(ConstraintSet {
+        sample_rate: exact(8000.0),
+        channel_count: exact(7.0),
+        latency: exact(0.5),
+        ..Default::default()
+    });
+    let p = pick(&tc);
+    assert_eq!((p.device, p.mode), (0, 1));
+}
+
+#[test]
+fn non_finite_doubles_are_type_errors() {
+    for v in [f64::NAN, f64::INFINITY] {
+        let tc = basic(ConstraintSet {
+            frame_rate: ideal(v),
+            ..Default::default()
+        });
+        assert!(matches!(
+            select(&tc, &fixtures()),
+            Err(MediaError::TypeError { .. })
+        ));
+    }
+}
+
+#[test]
+fn overconstrained_message_describes_request_and_each_camera() {
+    let devices = fixtures();
+    let (name, message) = failure(
+        &basic(ConstraintSet {
+            width: min(5000.0),
+            ..Default::default()
+        }),
+        &devices,
+    );
+    assert_eq!(name, "width");
+    assert!(message.contains("width {min: 5000}"), "{message}");
+    for d in &devices {
+        assert!(message.contains(&d.device_id), "{message}");
+        assert!(message.contains(&d.label), "{message}");
+    }
+    assert!(
+        message.contains(
+            "fake_device_3 \"fake_device_3 label\": up to 2304x1536, 10-60 fps, facingMode user"
+        ),
+        "{message}"
+    );
+    assert!(message.contains("facingMode none"), "{message}");
+    assert_eq!(message.matches("; ").count(), devices.len());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settings and capabilities
+
+#[test]
+fn settings_json_keys_and_values() {
+    let p = pick(&basic(ConstraintSet {
+        width: ideal(321.0),
+        ..Default::default()
+    }));
+    let v = serde_json::to_value(&p.settings).unwrap();
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+    let mut want = vec![
+        "aspectRatio",
+        "deviceId",
+        "facingMode",
+        "frameRate",
+        "groupId",
+        "height",
+        "resizeMode",
+        "width",
+    ];
+    want.sort();
+    let mut keys = keys;
+    keys.sort();
+    assert_eq!(keys, want);
+    assert_eq!(v["deviceId"], "fake_device_3");
+    assert_eq!(v["groupId"], "fake_device_3_group");
+    assert_eq!(v["width"], 321);
+    assert_eq!(v["height"], 428);
+    assert_eq!(v["aspectRatio"], 0.75);
+    assert_eq!(v["frameRate"], 30.0);
+    assert_eq!(v["facingMode"], "user");
+    assert_eq!(v["resizeMode"], "crop-and-scale");
+
+    // No facing mode: the key is omitted.
+    let p = pick(&TrackConstraints::default());
+    let v = serde_json::to_value(&p.settings).unwrap();
+    assert!(v.get("facingMode").is_none());
+}
+
+#[test]
+fn capabilities_cover_all_modes() {
+    let p = pick(&basic(ConstraintSet {
+        device_id: s_exact(&["fake_device_3"]),
+        ..Default::default()
+    }));
+    let v = serde_json::to_value(&p.capabilities).unwrap();
+    assert_eq!(v["deviceId"], "fake_device_3");
+    assert_eq!(v["groupId"], "fake_device_3_group");
+    assert_eq!(v["width"], serde_json::json!({"min": 1.0, "max": 2304.0}));
+    assert_eq!(v["height"], serde_json::json!({"min": 1.0, "max": 1536.0}));
+    assert_eq!(v["aspectRatio"]["min"], 1.0 / 1536.0);
+    assert_eq!(v["aspectRatio"]["max"], 2304.0);
+    assert_eq!(v["frameRate"], serde_json::json!({"min": 0.0, "max": 60.0}));
+    assert_eq!(v["facingMode"], serde_json::json!(["user"]));
+    assert_eq!(
+        v["resizeMode"],
+        serde_json::json!(["none", "crop-and-scale"])
+    );
+
+    let p = pick(&TrackConstraints::default());
+    assert!(p.capabilities.facing_mode.is_empty());
+    // Ranges count with their maximum.
+    let p = select(
+        &TrackConstraints::default(),
+        &range_camera(0.0, range(1.0, 60.0, 0.0)),
+    )
+    .unwrap();
+    assert_eq!(
+        (p.capabilities.width.max, p.capabilities.height.max),
+        (1920.0, 1080.0)
+    );
+    assert_eq!(p.capabilities.frame_rate.max, 60.0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// C3 target point and C4 delivered frames
+
+#[test]
+fn target_point_cases() {
+    let r = ResolutionSet::for_native(640, 480);
+    // 0 ideals: the native size.
+    let p = r.closest_point_to_ideal(None, None, None, 480, 640);
+    assert_eq!((p.h, p.w), (480.0, 640.0));
+    // Height only: keep the native ratio.
+    let p = r.closest_point_to_ideal(Some(300.0), None, None, 480, 640);
+    assert_eq!((p.h, p.w), (300.0, 400.0));
+    // Height above the set: the top side, at the native ratio.
+    let p = r.closest_point_to_ideal(Some(1000.0), None, None, 480, 640);
+    assert_eq!((p.h, p.w), (480.0, 640.0));
+    // Aspect ratio only: the larger of the two candidate points.
+    let p = r.closest_point_to_ideal(None, None, Some(1.0), 480, 640);
+    assert_eq!((p.h, p.w), (480.0, 480.0));
+    // Two ideals: Euclidean projection onto the set.
+    let p = r.closest_point_to_ideal(Some(500.0), Some(700.0), None, 480, 640);
+    assert_eq!((p.h, p.w), (480.0, 640.0));
+    let p = r.closest_point_to_ideal(Some(100.0), None, Some(2.0), 480, 640);
+    assert_eq!((p.h, p.w), (100.0, 200.0));
+    // Three ideals: the aspect ratio is ignored.
+    let p = r.closest_point_to_ideal(Some(100.0), Some(100.0), Some(2.0), 480, 640);
+    assert_eq!((p.h, p.w), (100.0, 100.0));
+}
+
+#[test]
+fn delivered_size_clamps_aspect_ratio_with_even_rounding() {
+    use super::candidate::Native;
+    use super::output::{crop, delivered_size};
+    let n = Native {
+        w: 640,
+        h: 480,
+        f: 30.0,
+    };
+    // Target ratio below the band: the height shrinks, rounded up to even.
+    let res = ResolutionSet {
+        min_ar: 1.5,
+        max_ar: 1.5,
+        ..ResolutionSet::for_native(640, 480)
+    };
+    assert_eq!(delivered_size(&n, Some((301, 201)), &res), (301, 200));
+    // Target above the native size: never upscale.
+    let res = ResolutionSet::for_native(640, 480);
+    assert_eq!(delivered_size(&n, Some((800, 600)), &res), (640, 480));
+    assert_eq!(delivered_size(&n, None, &res), (640, 480));
+    // Centred letterbox crops.
+    assert_eq!(crop(&n, 320, 240), None);
+    assert_eq!(
+        crop(&n, 480, 480),
+        Some(Crop {
+            left: 80,
+            top: 0,
+            width: 480,
+            height: 480
+        })
+    );
+    assert_eq!(
+        crop(&n, 1280 / 4, 720 / 4),
+        Some(Crop {
+            left: 0,
+            top: 60,
+            width: 640,
+            height: 360
+        })
+    );
+}
