@@ -88,14 +88,21 @@ impl Num {
         })
     }
 
-    /// Lower bound: `exact`, else `min`.
+    /// Lower bound: the larger of `exact` and `min`. Chromium reads `exact` alone when both
+    /// are given, which accepts values below `min`; the spec requires every member (S2.2).
     pub fn lower(&self) -> Option<f64> {
-        self.exact.or(self.min)
+        match (self.exact, self.min) {
+            (Some(e), Some(m)) => Some(e.max(m)),
+            (e, m) => e.or(m),
+        }
     }
 
-    /// Upper bound: `exact`, else `max`.
+    /// Upper bound: the smaller of `exact` and `max` (see [`Num::lower`]).
     pub fn upper(&self) -> Option<f64> {
-        self.exact.or(self.max)
+        match (self.exact, self.max) {
+            (Some(e), Some(m)) => Some(e.min(m)),
+            (e, m) => e.or(m),
+        }
     }
 
     /// Every value the constraint names (capture ranges are expanded around them, D3).

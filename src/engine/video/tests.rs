@@ -1310,3 +1310,650 @@ fn delivered_size_clamps_aspect_ratio_with_even_rounding() {
         })
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Properties
+
+mod properties {
+    use super::super::sets::MAX_DIMENSION;
+    use super::*;
+    use crate::engine::fitness;
+    use proptest::prelude::*;
+
+    const FACINGS: [Option<&str>; 3] = [None, Some("user"), Some("environment")];
+    const RATES: [f64; 8] = [0.0, 5.0, 10.0, 15.0, 24.0, 30000.0 / 1001.0, 30.0, 60.0];
+
+    fn dimension(common: &'static [u32], max: u32) -> impl Strategy<Value = f64> {
+        prop_oneof![prop::sample::select(common), 1..max].prop_map(f64::from)
+    }
+
+    fn fixed_mode() -> impl Strategy<Value = VideoMode> {
+        (
+            dimension(&[160, 320, 640, 1280, 1920], 2500),
+            dimension(&[120, 240, 480, 720, 1080], 2000),
+            prop::sample::select(&RATES[..]),
+            prop::bool::weighted(0.3),
+        )
+            .prop_map(|(w, h, f, c)| if c { mjpeg(w, h, f) } else { raw(w, h, f) })
+    }
+
+    fn value_set(common: &'static [u32], max: u32) -> impl Strategy<Value = ValueSet> {
+        prop_oneof![
+            3 => dimension(common, max).prop_map(ValueSet::Fixed),
+            1 => prop::collection::vec(dimension(common, max), 1..3).prop_map(ValueSet::List),
+            1 => (dimension(common, max), dimension(common, max), prop::sample::select(&[0.0, 2.0, 16.0][..]))
+                .prop_map(|(a, b, step)| ValueSet::Range { min: a.min(b), max: a.max(b), step }),
+        ]
+    }
+
+    fn any_mode() -> impl Strategy<Value = VideoMode> {
+        (
+            value_set(&[160, 320, 640, 1280, 1920], 2500),
+            value_set(&[120, 240, 480, 720, 1080], 2000),
+            prop_oneof![
+                3 => prop::sample::select(&RATES[..]).prop_map(ValueSet::Fixed),
+                1 => prop::collection::vec(prop::sample::select(&RATES[..]), 1..3).prop_map(ValueSet::List),
+                1 => (0.0..60.0f64, 0.0..60.0f64).prop_map(|(a, b)| ValueSet::Range { min: a.min(b), max: a.max(b), step: 0.0 }),
+            ],
+            prop::bool::weighted(0.3),
+        )
+            .prop_map(|(width, height, frame_rate, compressed)| VideoMode {
+                width,
+                height,
+                frame_rate,
+                format: if compressed { "image/jpeg" } else { "NV12" }.into(),
+                compressed,
+            })
+    }
+
+    fn cameras(mode: impl Strategy<Value = VideoMode>) -> impl Strategy<Value = Vec<Device>> {
+        prop::collection::vec((0..FACINGS.len(), prop::collection::vec(mode, 0..5)), 0..4).prop_map(
+            |v| {
+                v.into_iter()
+                    .enumerate()
+                    .map(|(i, (f, m))| camera(&format!("cam{i}"), FACINGS[f], m))
+                    .collect()
+            },
+        )
+    }
+
+    fn num(lo: f64, hi: f64, integer: bool) -> impl Strategy<Value = Option<NumConstraint>> {
+        let v = move || {
+            prop::option::weighted(
+                0.3,
+                (lo..hi).prop_map(move |x| if integer { x.round() } else { x }),
+            )
+        };
+        prop::option::weighted(0.4, (v(), v(), v(), v())).prop_map(|o| {
+            o.map(|(min, max, exact, ideal)| NumConstraint {
+                min,
+                max,
+                exact,
+                ideal,
+            })
+        })
+    }
+
+    fn strs(values: &'static [&'static str]) -> impl Strategy<Value = Option<StrConstraint>> {
+        let list = move || {
+            prop::option::weighted(
+                0.4,
+                prop::sample::subsequence(values, 1..=2)
+                    .prop_map(|l| l.into_iter().map(String::from).collect::<Vec<_>>()),
+            )
+        };
+        prop::option::weighted(0.4, (list(), list()))
+            .prop_map(|o| o.map(|(exact, ideal)| StrConstraint { exact, ideal }))
+    }
+
+    fn constraint_set() -> impl Strategy<Value = ConstraintSet> {
+        (
+            num(0.0, 2600.0, true),
+            num(0.0, 2100.0, true),
+            num(0.2, 3.0, false),
+            num(0.0, 70.0, false),
+            strs(&["user", "environment", "left"]),
+            strs(&["none", "crop-and-scale", "invalid"]),
+            strs(&["cam0", "cam1", "cam2", "nope"]),
+        )
+            .prop_map(
+                |(width, height, aspect_ratio, frame_rate, facing_mode, resize_mode, device_id)| {
+                    ConstraintSet {
+                        width,
+                        height,
+                        aspect_ratio,
+                        frame_rate,
+                        facing_mode,
+                        resize_mode,
+                        device_id,
+                        ..Default::default()
+                    }
+                },
+            )
+    }
+
+    fn track_constraints() -> impl Strategy<Value = TrackConstraints> {
+        (
+            constraint_set(),
+            prop::collection::vec(constraint_set(), 0..3),
+        )
+            .prop_map(|(basic, advanced)| TrackConstraints { basic, advanced })
+    }
+
+    /// Values no parser should let through, and a few that are merely odd.
+    fn wild() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            Just(f64::NAN),
+            Just(f64::INFINITY),
+            Just(f64::NEG_INFINITY),
+            Just(-1.0),
+            Just(0.0),
+            Just(f64::MIN_POSITIVE),
+            Just(1e300),
+            Just(4294967295.0),
+            -1e4..1e4f64,
+            any::<f64>(),
+        ]
+    }
+
+    fn wild_num() -> impl Strategy<Value = Option<NumConstraint>> {
+        let v = || prop::option::of(wild());
+        prop::option::of((v(), v(), v(), v())).prop_map(|o| {
+            o.map(|(min, max, exact, ideal)| NumConstraint {
+                min,
+                max,
+                exact,
+                ideal,
+            })
+        })
+    }
+
+    fn wild_set() -> impl Strategy<Value = ConstraintSet> {
+        (
+            wild_num(),
+            wild_num(),
+            wild_num(),
+            wild_num(),
+            strs(&["none", "crop-and-scale", ""]),
+        )
+            .prop_map(|(width, height, aspect_ratio, frame_rate, resize_mode)| {
+                ConstraintSet {
+                    width,
+                    height,
+                    aspect_ratio,
+                    frame_rate,
+                    resize_mode,
+                    ..Default::default()
+                }
+            })
+    }
+
+    fn wild_value_set() -> impl Strategy<Value = ValueSet> {
+        prop_oneof![
+            wild().prop_map(ValueSet::Fixed),
+            prop::collection::vec(wild(), 0..3).prop_map(ValueSet::List),
+            (wild(), wild(), wild()).prop_map(|(min, max, step)| ValueSet::Range {
+                min,
+                max,
+                step
+            }),
+        ]
+    }
+
+    fn wild_cameras() -> impl Strategy<Value = Vec<Device>> {
+        let mode = (
+            wild_value_set(),
+            wild_value_set(),
+            wild_value_set(),
+            any::<bool>(),
+        )
+            .prop_map(|(width, height, frame_rate, compressed)| VideoMode {
+                width,
+                height,
+                frame_rate,
+                format: "YUY2".into(),
+                compressed,
+            });
+        prop::collection::vec(prop::collection::vec(mode, 0..3), 0..3).prop_map(|v| {
+            v.into_iter()
+                .enumerate()
+                .map(|(i, m)| camera(&format!("cam{i}"), None, m))
+                .collect()
+        })
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // (a) required constraints hold
+
+    fn bounds(c: &Option<NumConstraint>) -> Vec<(&'static str, f64)> {
+        let Some(c) = c else { return vec![] };
+        [("min", c.min), ("max", c.max), ("exact", c.exact)]
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k, v)))
+            .collect()
+    }
+
+    fn check(
+        member: &str,
+        v: f64,
+        c: &Option<NumConstraint>,
+        tol: f64,
+    ) -> Result<(), TestCaseError> {
+        for (kind, b) in bounds(c) {
+            let ok = match kind {
+                "min" => v >= b - tol,
+                "max" => v <= b + tol,
+                _ => (v - b).abs() <= tol,
+            };
+            prop_assert!(ok, "{member} {v} violates {kind} {b}");
+        }
+        Ok(())
+    }
+
+    fn check_required(
+        cs: &ConstraintSet,
+        p: &VideoPlan,
+        devices: &[Device],
+    ) -> Result<(), TestCaseError> {
+        let (w, h) = (p.width as f64, p.height as f64);
+        let rel = |v: f64| 1e-5 * v.abs().max(1.0);
+        check("width", w, &cs.width, rel(w))?;
+        check("height", h, &cs.height, rel(h))?;
+        let fr = p.settings.frame_rate;
+        check("frameRate", fr, &cs.frame_rate, rel(fr))?;
+        // Integer frames cannot hit every ratio: allow the rounding of C3/C4 (a few pixels).
+        let ar = w / h;
+        check(
+            "aspectRatio",
+            ar,
+            &cs.aspect_ratio,
+            rel(ar) + ar * (3.0 / w + 3.0 / h),
+        )?;
+        let dev = &devices[p.device];
+        if let Some(l) = cs.device_id.as_ref().and_then(|c| c.exact.as_ref()) {
+            prop_assert!(l.contains(&dev.device_id));
+        }
+        if let Some(l) = cs.facing_mode.as_ref().and_then(|c| c.exact.as_ref()) {
+            prop_assert!(dev.facing_mode.as_ref().is_some_and(|f| l.contains(f)));
+        }
+        prop_assert!(p.width <= p.native_width && p.height <= p.native_height);
+        prop_assert!(p.settings.frame_rate <= p.native_frame_rate + 1e-9);
+        Ok(())
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // (b) brute-force reference: every camera × fixed mode × option, vectors as Vec<f64>
+
+    type Bounds = (Option<f64>, Option<f64>);
+
+    fn lower(c: &Option<NumConstraint>) -> Option<f64> {
+        let c = c.as_ref()?;
+        match (c.exact, c.min) {
+            (Some(e), Some(m)) => Some(e.max(m)),
+            (e, m) => e.or(m),
+        }
+    }
+
+    fn upper(c: &Option<NumConstraint>) -> Option<f64> {
+        let c = c.as_ref()?;
+        match (c.exact, c.max) {
+            (Some(e), Some(m)) => Some(e.min(m)),
+            (e, m) => e.or(m),
+        }
+    }
+
+    fn valid(lo: Option<f64>, hi: Option<f64>, vmin: f64, vmax: f64) -> Bounds {
+        if hi.is_some_and(|h| h < vmin) || lo.is_some_and(|l| l > vmax) {
+            return (Some(1.0), Some(0.0));
+        }
+        (lo.filter(|&l| l >= vmin), hi.filter(|&h| h <= vmax))
+    }
+
+    fn meet(a: Bounds, b: Bounds) -> Bounds {
+        let pick = |x: Option<f64>, y: Option<f64>, f: fn(f64, f64) -> f64| match (x, y) {
+            (Some(x), Some(y)) => Some(f(x, y)),
+            (x, y) => x.or(y),
+        };
+        (pick(a.0, b.0, f64::max), pick(a.1, b.1, f64::min))
+    }
+
+    fn inside(b: Bounds, v: f64) -> bool {
+        b.0.is_none_or(|m| v >= m) && b.1.is_none_or(|m| v <= m)
+    }
+
+    fn list_of(c: &Option<StrConstraint>, exact: bool) -> Option<&Vec<String>> {
+        c.as_ref()
+            .and_then(|c| {
+                if exact {
+                    c.exact.as_ref()
+                } else {
+                    c.ideal.as_ref()
+                }
+            })
+            .filter(|l| !l.is_empty())
+    }
+
+    fn device_ok(cs: &ConstraintSet, d: &Device) -> bool {
+        let ok = |c: &Option<StrConstraint>, v: Option<&str>| match list_of(c, true) {
+            None => true,
+            Some(l) => v.is_some_and(|v| l.iter().any(|x| x == v)),
+        };
+        ok(&cs.device_id, Some(&d.device_id))
+            && ok(&cs.group_id, Some(&d.group_id))
+            && ok(&cs.facing_mode, d.facing_mode.as_deref())
+    }
+
+    #[derive(Clone)]
+    struct State {
+        native: bool,
+        rescale: bool,
+        res: ResolutionSet,
+        fr: Bounds,
+        w: Bounds,
+        h: Bounds,
+        ar: Bounds,
+    }
+
+    fn apply(s: &State, cs: &ConstraintSet, w: i64, h: i64, f: f64) -> Option<State> {
+        let (mut native, mut rescale) = (s.native, s.rescale);
+        if let Some(l) = list_of(&cs.resize_mode, true) {
+            let has_none = l.iter().any(|x| x == "none");
+            let has_rescale = l.iter().any(|x| x == "crop-and-scale");
+            if !(has_none && has_rescale) {
+                native &= has_none;
+                rescale &= has_rescale;
+            }
+        }
+        if !native && !rescale {
+            return None;
+        }
+        let dim = |v: f64| (v as i64).clamp(0, MAX_DIMENSION);
+        let ratio = |v: f64| v.max(0.0);
+        let wanted = ResolutionSet {
+            min_h: lower(&cs.height).map_or(0, dim),
+            max_h: upper(&cs.height).map_or(MAX_DIMENSION, dim),
+            min_w: lower(&cs.width).map_or(0, dim),
+            max_w: upper(&cs.width).map_or(MAX_DIMENSION, dim),
+            min_ar: lower(&cs.aspect_ratio).map_or(0.0, ratio),
+            max_ar: upper(&cs.aspect_ratio).map_or(f64::INFINITY, ratio),
+        };
+        let mut res = s.res.intersect(&wanted);
+        if !rescale {
+            res = res.intersect(&ResolutionSet::exact_resolution(w, h));
+        }
+        if res.is_empty() {
+            return None;
+        }
+        let flo = lower(&cs.frame_rate).unwrap_or(-1.0);
+        let fhi = upper(&cs.frame_rate).unwrap_or(1000.0);
+        if flo > f
+            || flo > s.fr.1.unwrap_or(1000.0) + 1e-5
+            || fhi < f64::MIN_POSITIVE
+            || fhi < s.fr.0.unwrap_or(0.0) - 1e-5
+            || flo > fhi
+        {
+            return None;
+        }
+        Some(State {
+            native,
+            rescale,
+            res,
+            fr: meet(
+                s.fr,
+                valid(lower(&cs.frame_rate), upper(&cs.frame_rate), 0.0, 1000.0),
+            ),
+            w: meet(
+                s.w,
+                valid(
+                    lower(&cs.width),
+                    upper(&cs.width),
+                    1.0,
+                    MAX_DIMENSION as f64,
+                ),
+            ),
+            h: meet(
+                s.h,
+                valid(
+                    lower(&cs.height),
+                    upper(&cs.height),
+                    1.0,
+                    MAX_DIMENSION as f64,
+                ),
+            ),
+            ar: meet(
+                s.ar,
+                valid(
+                    lower(&cs.aspect_ratio),
+                    upper(&cs.aspect_ratio),
+                    0.0,
+                    f64::INFINITY,
+                ),
+            ),
+        })
+    }
+
+    struct Scored {
+        vector: Vec<f64>,
+        device: usize,
+        mode: usize,
+    }
+
+    fn fixed(v: &ValueSet) -> f64 {
+        match v {
+            ValueSet::Fixed(x) => *x,
+            _ => unreachable!("the reference only scores fixed modes"),
+        }
+    }
+
+    fn reference(tc: &TrackConstraints, devices: &[Device]) -> Vec<Scored> {
+        let b = &tc.basic;
+        let d = |v: f64, ideal: Option<f64>| ideal.map_or(0.0, |i| fitness::numeric(v, i));
+        let ideal = |c: &Option<NumConstraint>| c.as_ref().and_then(|c| c.ideal);
+        let (iw, ih, iar, ifr) = (
+            ideal(&b.width),
+            ideal(&b.height),
+            ideal(&b.aspect_ratio),
+            ideal(&b.frame_rate),
+        );
+        let mut out = vec![];
+        let cams = devices
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| match &d.capture {
+                Capture::Video(m) => Some((i, d, m)),
+                _ => None,
+            });
+        for (ordinal, (index, dev, modes)) in cams.enumerate() {
+            if !device_ok(b, dev) {
+                continue;
+            }
+            let dev_fit = [
+                (&b.device_id, Some(dev.device_id.as_str())),
+                (&b.group_id, Some(dev.group_id.as_str())),
+                (&b.facing_mode, dev.facing_mode.as_deref()),
+            ]
+            .into_iter()
+            .map(|(c, v)| match list_of(c, false) {
+                Some(l) if v.is_some_and(|v| l.iter().any(|x| x == v)) => 0.0,
+                Some(_) => 1.0,
+                None => 0.0,
+            })
+            .sum::<f64>();
+            for (mi, m) in modes.iter().enumerate() {
+                let (w, h, f) = (
+                    fixed(&m.width) as i64,
+                    fixed(&m.height) as i64,
+                    fixed(&m.frame_rate),
+                );
+                let start = State {
+                    native: true,
+                    rescale: true,
+                    res: ResolutionSet::for_native(w, h),
+                    fr: (None, None),
+                    w: (None, None),
+                    h: (None, None),
+                    ar: (None, None),
+                };
+                let Some(mut s) = apply(&start, b, w, h, f) else {
+                    continue;
+                };
+                let mut prefix = vec![];
+                for a in &tc.advanced {
+                    match apply(&s, a, w, h, f).filter(|_| device_ok(a, dev)) {
+                        Some(n) => {
+                            s = n;
+                            prefix.push(0.0);
+                        }
+                        None => prefix.push(f64::INFINITY),
+                    }
+                }
+                let fr_t = match ifr {
+                    Some(i) => {
+                        let mut v = i.max(f64::MIN_POSITIVE);
+                        if let Some(lo) = s.fr.0 {
+                            v = v.max(lo);
+                        }
+                        if let Some(hi) = s.fr.1 {
+                            v = v.min(hi);
+                        }
+                        Some(v)
+                    }
+                    None => s.fr.1,
+                };
+                let rate = fr_t.filter(|&r| r <= f).unwrap_or(f);
+                let resize = list_of(&b.resize_mode, false);
+                let penalty = |v: &str| {
+                    resize.map_or(0.0, |l| if l.iter().any(|x| x == v) { 0.0 } else { 1.0 })
+                };
+                let mut options = vec![];
+                let war = w as f64 / h as f64;
+                if s.native && inside(s.w, w as f64) && inside(s.h, h as f64) && inside(s.ar, war) {
+                    options.push(
+                        d(war, iar)
+                            + d(h as f64, ih)
+                            + d(w as f64, iw)
+                            + d(rate, ifr)
+                            + penalty("none"),
+                    );
+                }
+                if s.rescale {
+                    let p = s.res.closest_point_to_ideal(ih, iw, iar, h, w);
+                    let (tw, th) = (p.w.round(), p.h.round());
+                    options.push(
+                        d(tw / th, iar)
+                            + d(th, ih)
+                            + d(tw, iw)
+                            + d(rate, ifr)
+                            + penalty("crop-and-scale"),
+                    );
+                }
+                let rf =
+                    |ideal: Option<f64>, lo: f64, hi: f64| ideal.map_or(hi, |i| i.min(hi).max(lo));
+                let min_f =
+                    s.fr.0
+                        .map_or(f64::MIN_POSITIVE, |m| m.max(f64::MIN_POSITIVE));
+                let max_f = s.fr.1.map_or(f, |m| m.min(f));
+                let nf = fitness::numeric(w as f64, rf(iw, s.res.min_w as f64, s.res.max_w as f64))
+                    + fitness::numeric(h as f64, rf(ih, s.res.min_h as f64, s.res.max_h as f64))
+                    + fitness::numeric(f, rf(ifr, min_f, max_f));
+                for fit in options {
+                    let mut vector = prefix.clone();
+                    vector.extend([
+                        dev_fit + fit,
+                        nf,
+                        ordinal as f64,
+                        ((h - 480) * (h - 480) + (w - 640) * (w - 640)) as f64,
+                        fitness::numeric(f, 30.0),
+                        if m.compressed { 1.0 } else { 0.0 },
+                    ]);
+                    out.push(Scored {
+                        vector,
+                        device: index,
+                        mode: mi,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// Lexicographic `a < b`, entries closer than a rounding error counting as equal.
+    fn less(a: &[f64], b: &[f64]) -> bool {
+        for (x, y) in a.iter().zip(b) {
+            let tol = 1e-9 * x.abs().max(y.abs()).max(1.0);
+            if x.is_finite() && y.is_finite() && (x - y).abs() <= tol {
+                continue;
+            }
+            if x < y {
+                return true;
+            }
+            if y < x {
+                return false;
+            }
+        }
+        false
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn required_constraints_hold(devices in cameras(any_mode()), tc in track_constraints()) {
+            if let Ok(p) = select(&tc, &devices) {
+                check_required(&tc.basic, &p, &devices)?;
+            }
+        }
+
+        #[test]
+        fn choice_is_optimal_against_brute_force(devices in cameras(fixed_mode()), tc in track_constraints()) {
+            let all = reference(&tc, &devices);
+            match select(&tc, &devices) {
+                Ok(p) => {
+                    let mine: Vec<&Scored> = all.iter().filter(|s| s.device == p.device && s.mode == p.mode).collect();
+                    prop_assert!(!mine.is_empty(), "chosen candidate is invalid for the reference");
+                    let best_mine = mine.iter().map(|s| &s.vector).fold(None::<&Vec<f64>>, |acc, v| match acc {
+                        Some(a) if !less(v, a) => Some(a),
+                        _ => Some(v),
+                    }).unwrap();
+                    for s in &all {
+                        prop_assert!(!less(&s.vector, best_mine),
+                            "camera {} mode {} {:?} beats the choice {} {} {:?}",
+                            s.device, s.mode, s.vector, p.device, p.mode, best_mine);
+                    }
+                }
+                Err(e) => {
+                    prop_assert!(all.is_empty(), "reference found candidates, engine said {e:?}");
+                }
+            }
+        }
+
+        #[test]
+        fn adding_a_camera_keeps_a_request_satisfiable(
+            devices in cameras(any_mode()),
+            extra in cameras(any_mode()),
+            front in any::<bool>(),
+            tc in track_constraints(),
+        ) {
+            if select(&tc, &devices).is_ok() {
+                let mut more = devices.clone();
+                for (i, mut d) in extra.into_iter().enumerate() {
+                    d.device_id = format!("extra{i}");
+                    if front { more.insert(0, d) } else { more.push(d) }
+                }
+                prop_assert!(select(&tc, &more).is_ok());
+            }
+        }
+
+        #[test]
+        fn never_panics(
+            devices in wild_cameras(),
+            basic in wild_set(),
+            advanced in prop::collection::vec(wild_set(), 0..3),
+        ) {
+            let tc = TrackConstraints { basic, advanced };
+            if let Ok(p) = select(&tc, &devices) {
+                prop_assert!(p.device < devices.len());
+            }
+        }
+    }
+}
