@@ -20,9 +20,14 @@ mod tests;
 use std::cmp::Ordering;
 
 use super::fitness;
-use super::{Capture, Device, MediaError, TrackConstraints, VideoMode, VideoPlan, VideoSettings};
+use super::{
+    Capture, Device, MediaError, TrackConstraints, ValueSet, VideoMode, VideoPlan, VideoSettings,
+};
 use candidate::{Candidate, Fit, Ideals, Native, Nums, SetSpec, device_fitness};
-use expand::{DEFAULT_FRAME_RATE, DEFAULT_HEIGHT, DEFAULT_WIDTH, Expansion, Refs};
+use expand::{
+    DEFAULT_FRAME_RATE, DEFAULT_HEIGHT, DEFAULT_WIDTH, Expansion, Refs, native_dimension,
+    native_rate,
+};
 
 /// The tie-breaking entries of the distance vector after the advanced sets (C2.8), compared
 /// lexicographically, smaller first.
@@ -85,96 +90,153 @@ struct Best {
 /// A camera: slice index, device, modes.
 type Camera<'a> = (usize, &'a Device, &'a [VideoMode]);
 
+/// Where a candidate comes from, and its terms that do not depend on the native values.
+#[derive(Clone, Copy)]
+struct Origin {
+    ordinal: usize,
+    device: usize,
+    mode: usize,
+    device_fitness: f64,
+    compressed: f64,
+}
+
 /// Chromium's main loop (C2.7–C2.9): every camera × mode × concrete native value, the
-/// advanced sets as a 0/∞ prefix of the distance vector, then the [`Score`]. Returns the
-/// winner, or the name of the last rejection.
-fn search(
-    cameras: &[Camera],
-    basic_cs: &super::ConstraintSet,
-    basic: &SetSpec,
-    advanced: &[SetSpec],
-    ideals: &Ideals,
-    refs: &Refs,
-) -> Result<Best, &'static str> {
-    // Advanced-set failures as bits, the first set most significant: comparing the words as
-    // integers is comparing the 0/∞ prefix lexicographically.
-    let words = advanced.len().div_ceil(64);
-    let mut bits = vec![0u64; words];
-    let mut best_bits = vec![0u64; words];
-    let mut device_ok = vec![false; advanced.len()];
-    let mut exp = Expansion::default();
-    let mut failed = "";
-    let mut best: Option<Best> = None;
+/// advanced sets as a 0/∞ prefix of the distance vector, then the [`Score`].
+struct Search<'a> {
+    basic: &'a SetSpec<'a>,
+    advanced: &'a [SetSpec<'a>],
+    ideals: &'a Ideals,
+    /// Advanced-set failures as bits, the first set most significant: comparing the words
+    /// as integers compares the 0/∞ prefix lexicographically.
+    bits: Vec<u64>,
+    best_bits: Vec<u64>,
+    /// Whether the current camera passes each advanced set's device checks (C2.4).
+    device_ok: Vec<bool>,
+    /// The reason of the last rejection (C2.9).
+    failed: &'static str,
+    best: Option<Best>,
+}
 
-    for (ordinal, &(index, dev, modes)) in cameras.iter().enumerate() {
-        if let Err(e) = basic.check_device(dev) {
-            failed = e;
-            continue;
+impl<'a> Search<'a> {
+    fn new(basic: &'a SetSpec<'a>, advanced: &'a [SetSpec<'a>], ideals: &'a Ideals) -> Self {
+        let words = advanced.len().div_ceil(64);
+        Search {
+            basic,
+            advanced,
+            ideals,
+            bits: vec![0; words],
+            best_bits: vec![0; words],
+            device_ok: vec![false; advanced.len()],
+            failed: "",
+            best: None,
         }
-        for (ok, set) in device_ok.iter_mut().zip(advanced) {
-            *ok = set.check_device(dev).is_ok();
-        }
-        let dev_fitness = device_fitness(basic_cs, dev);
+    }
 
-        for (mode_index, mode) in modes.iter().enumerate() {
-            exp.fill(mode, refs);
-            let compressed = if mode.compressed { 1.0 } else { 0.0 };
-            for &w in &exp.widths {
-                for &h in &exp.heights {
-                    for &f in &exp.rates {
-                        let n = Native { w, h, f };
-                        let mut c = match Candidate::new(&n).try_apply(basic, &n) {
-                            Ok(c) => c,
-                            Err(e) => {
-                                failed = e;
-                                continue;
-                            }
-                        };
-                        bits.fill(0);
-                        for (k, set) in advanced.iter().enumerate() {
-                            match device_ok[k].then(|| c.try_apply(set, &n)) {
-                                Some(Ok(narrowed)) => c = narrowed,
-                                _ => bits[k / 64] |= 1 << (63 - k % 64),
-                            }
-                        }
-                        let prefix = match &best {
-                            None => Ordering::Less,
-                            Some(_) => bits.as_slice().cmp(&best_bits),
-                        };
-                        if prefix == Ordering::Greater {
-                            continue;
-                        }
-                        let fit = c.fitness(ideals, &n);
-                        let score = Score {
-                            fitness: dev_fitness + fit.fitness + c.blur_fitness(ideals),
-                            native_fitness: c.native_fitness(ideals, &n),
-                            device: ordinal as f64,
-                            resolution: (h as f64 - DEFAULT_HEIGHT).powi(2)
-                                + (w as f64 - DEFAULT_WIDTH).powi(2),
-                            frame_rate: fitness::numeric(f, DEFAULT_FRAME_RATE),
-                            compressed,
-                        };
-                        let better = match &best {
-                            None => true,
-                            Some(b) => prefix == Ordering::Less || score.less(&b.score),
-                        };
-                        if better {
-                            best = Some(Best {
-                                device: index,
-                                mode: mode_index,
-                                native: n,
-                                candidate: c,
-                                fit,
-                                score,
-                            });
-                            best_bits.copy_from_slice(&bits);
+    /// The winner, or the name of the last rejection.
+    fn run(
+        mut self,
+        cameras: &[Camera],
+        basic_cs: &super::ConstraintSet,
+        refs: &Refs,
+    ) -> Result<Best, &'static str> {
+        let mut exp = Expansion::default();
+        for (ordinal, &(device, dev, modes)) in cameras.iter().enumerate() {
+            if let Err(e) = self.basic.check_device(dev) {
+                self.failed = e;
+                continue;
+            }
+            for (ok, set) in self.device_ok.iter_mut().zip(self.advanced) {
+                *ok = set.check_device(dev).is_ok();
+            }
+            let device_fitness = device_fitness(basic_cs, dev);
+            for (mode, m) in modes.iter().enumerate() {
+                let at = Origin {
+                    ordinal,
+                    device,
+                    mode,
+                    device_fitness,
+                    compressed: if m.compressed { 1.0 } else { 0.0 },
+                };
+                if let (ValueSet::Fixed(w), ValueSet::Fixed(h), ValueSet::Fixed(f)) =
+                    (&m.width, &m.height, &m.frame_rate)
+                {
+                    let (w, h) = (native_dimension(*w), native_dimension(*h));
+                    self.consider(
+                        at,
+                        Native {
+                            w,
+                            h,
+                            f: native_rate(*f),
+                        },
+                    );
+                    continue;
+                }
+                exp.fill(m, refs);
+                for &w in &exp.widths {
+                    for &h in &exp.heights {
+                        for &f in &exp.rates {
+                            self.consider(at, Native { w, h, f });
                         }
                     }
                 }
             }
         }
+        self.best.ok_or(self.failed)
     }
-    best.ok_or(failed)
+
+    fn consider(&mut self, at: Origin, n: Native) {
+        let ideals = self.ideals;
+        let mut c = Candidate::new(&n);
+        if let Err(e) = c.apply(self.basic, &n) {
+            self.failed = e;
+            return;
+        }
+        self.bits.fill(0);
+        for (k, set) in self.advanced.iter().enumerate() {
+            if !(self.device_ok[k] && c.apply(set, &n).is_ok()) {
+                self.bits[k / 64] |= 1 << (63 - k % 64);
+            }
+        }
+        let prefix = match &self.best {
+            None => Ordering::Less,
+            Some(_) => self.bits.as_slice().cmp(&self.best_bits),
+        };
+        if prefix == Ordering::Greater {
+            return;
+        }
+        let blur = c.blur_fitness(ideals);
+        if let Some(b) = &self.best
+            && prefix == Ordering::Equal
+            && at.device_fitness + c.fitness_lower_bound(ideals, &n) + blur > b.score.fitness
+        {
+            return;
+        }
+        let fit = c.fitness(ideals, &n);
+        let score = Score {
+            fitness: at.device_fitness + fit.fitness + blur,
+            native_fitness: c.native_fitness(ideals, &n),
+            device: at.ordinal as f64,
+            resolution: (n.h as f64 - DEFAULT_HEIGHT).powi(2)
+                + (n.w as f64 - DEFAULT_WIDTH).powi(2),
+            frame_rate: fitness::numeric(n.f, DEFAULT_FRAME_RATE),
+            compressed: at.compressed,
+        };
+        let better = match &self.best {
+            None => true,
+            Some(b) => prefix == Ordering::Less || score.less(&b.score),
+        };
+        if better {
+            self.best = Some(Best {
+                device: at.device,
+                mode: at.mode,
+                native: n,
+                candidate: c,
+                fit,
+                score,
+            });
+            self.best_bits.copy_from_slice(&self.bits);
+        }
+    }
 }
 
 /// Select the camera, native mode and delivered settings for `tc` among the video devices of
@@ -225,7 +287,7 @@ pub fn select(tc: &TrackConstraints, devices: &[Device]) -> Result<VideoPlan, Me
     let ideals = Ideals::new(&tc.basic, &basic_nums);
     let refs = Refs::new(std::iter::once(&basic_nums).chain(&advanced_nums));
 
-    let best = match search(&cameras, &tc.basic, &basic, &advanced, &ideals, &refs) {
+    let best = match Search::new(&basic, &advanced, &ideals).run(&cameras, &tc.basic, &refs) {
         Ok(b) => b,
         Err("") => {
             return Err(MediaError::NotFound {

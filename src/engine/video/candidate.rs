@@ -331,8 +331,9 @@ impl Candidate {
         }
     }
 
-    /// C2.3: apply `s`, or name the first constraint that fails.
-    pub fn try_apply(&self, s: &SetSpec, n: &Native) -> Result<Candidate, &'static str> {
+    /// C2.3: narrow the candidate by `s`, or name the first constraint that fails and leave
+    /// it unchanged.
+    pub fn apply(&mut self, s: &SetSpec, n: &Native) -> Result<(), &'static str> {
         let rescale = self.rescale & s.rescale;
         if rescale == 0 {
             return Err(name::RESIZE_MODE);
@@ -358,15 +359,14 @@ impl Candidate {
         if blur == 0 {
             return Err(name::BACKGROUND_BLUR);
         }
-        Ok(Candidate {
-            res,
-            rescale,
-            frame_rate: self.frame_rate.intersect(s.fr),
-            width: self.width.intersect(s.width),
-            height: self.height.intersect(s.height),
-            aspect_ratio: self.aspect_ratio.intersect(s.aspect_ratio),
-            blur,
-        })
+        self.res = res;
+        self.rescale = rescale;
+        self.frame_rate = self.frame_rate.intersect(s.fr);
+        self.width = self.width.intersect(s.width);
+        self.height = self.height.intersect(s.height);
+        self.aspect_ratio = self.aspect_ratio.intersect(s.aspect_ratio);
+        self.blur = blur;
+        Ok(())
     }
 
     /// C2.3.3 (`SatisfiesFrameRateConstraint`), against the native rate and earlier sets.
@@ -410,8 +410,9 @@ impl Candidate {
         (p.w.round() as i64, p.h.round() as i64)
     }
 
-    /// C2.5: the best of the native and the rescale option; the native one wins ties.
-    pub fn fitness(&self, ideals: &Ideals, n: &Native) -> Fit {
+    /// The native option's fitness (∞ when not allowed, C2.5) and the frame-rate term both
+    /// options share.
+    fn native_option(&self, ideals: &Ideals, n: &Native) -> (f64, f64) {
         let fr_t = self.track_max_frame_rate(ideals);
         let best_fr = match fr_t {
             Some(v) if v <= n.f => v,
@@ -430,11 +431,41 @@ impl Candidate {
                 + term(ideals.width, n.w as f64)
                 + fr_term;
         }
-        native += ideals.native_penalty;
+        (native + ideals.native_penalty, fr_term)
+    }
 
-        // Rescaling cannot score below its frame-rate term and penalty; skip the geometry
-        // when the native option already reaches that (it wins ties).
-        if self.rescale & RESCALE == 0 || native <= fr_term + ideals.rescale_penalty {
+    /// What the rescale option scores at best: its target lies in the narrowed box, so each
+    /// size term is at least the distance from the ideal to the box. Summed in the order of
+    /// the real score, so rounding keeps it a lower bound.
+    fn rescale_lower_bound(&self, ideals: &Ideals, fr_term: f64) -> f64 {
+        let near = |ideal: Option<f64>, lo: i64, hi: i64| {
+            ideal.map_or(0.0, |i| {
+                fitness::numeric(i.min(hi as f64).max(lo as f64), i)
+            })
+        };
+        let r = &self.res;
+        0.0 + near(ideals.height, r.min_h, r.max_h)
+            + near(ideals.width, r.min_w, r.max_w)
+            + fr_term
+            + ideals.rescale_penalty
+    }
+
+    /// A cheap lower bound of [`Candidate::fitness`], to skip the target-point geometry of
+    /// candidates that cannot beat the best one.
+    pub fn fitness_lower_bound(&self, ideals: &Ideals, n: &Native) -> f64 {
+        let (native, fr_term) = self.native_option(ideals, n);
+        if self.rescale & RESCALE == 0 {
+            return native;
+        }
+        native.min(self.rescale_lower_bound(ideals, fr_term))
+    }
+
+    /// C2.5: the best of the native and the rescale option; the native one wins ties.
+    pub fn fitness(&self, ideals: &Ideals, n: &Native) -> Fit {
+        let (native, fr_term) = self.native_option(ideals, n);
+        // Skip the geometry when the native option already reaches the rescale option's
+        // lower bound (it wins ties).
+        if self.rescale & RESCALE == 0 || native <= self.rescale_lower_bound(ideals, fr_term) {
             return Fit {
                 fitness: native,
                 rescaled: false,

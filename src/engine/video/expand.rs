@@ -21,10 +21,14 @@ pub(crate) const DEFAULT_FRAME_RATE: f64 = 30.0;
 /// A native width/height as the pixel count to open (negative/NaN → 0, too big → the limit).
 pub(crate) fn native_dimension(v: f64) -> i64 {
     if v.is_nan() || v <= 0.0 {
-        0
-    } else {
-        (v.round() as i64).min(MAX_DIMENSION)
+        return 0;
     }
+    if v >= MAX_DIMENSION as f64 {
+        return MAX_DIMENSION;
+    }
+    // Half away from zero without a libm call (this runs once per candidate).
+    let t = v as i64;
+    if v - t as f64 >= 0.5 { t + 1 } else { t }
 }
 
 /// A native frame rate; anything that is not a positive finite number is "unknown" (D4).
