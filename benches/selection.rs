@@ -7,7 +7,7 @@
 // SPDX-License-Identifier: MPL-2.0
 
 //! Selection cost: cameras × discrete modes with a realistic request (5 basic constraints and
-//! 3 advanced sets), and how it scales with the number of modes.
+//! 3 advanced sets), the same over capture ranges, and how it scales with the number of modes.
 
 use std::hint::black_box;
 
@@ -55,6 +55,41 @@ fn cameras(count: usize, modes: usize) -> Vec<Device> {
                             format: if compressed { "image/jpeg" } else { "YUY2" }.into(),
                             compressed,
                         }
+                    })
+                    .collect(),
+            ),
+        })
+        .collect()
+}
+
+/// Cameras whose modes are capture ranges (stepwise sizes, continuous rates).
+fn range_cameras(count: usize, modes: usize) -> Vec<Device> {
+    (0..count)
+        .map(|d| Device {
+            device_id: format!("camera{d}"),
+            group_id: format!("group{d}"),
+            label: format!("Camera {d}"),
+            facing_mode: None,
+            capture: Capture::Video(
+                (0..modes)
+                    .map(|i| VideoMode {
+                        width: ValueSet::Range {
+                            min: 160.0,
+                            max: 1920.0 + 64.0 * i as f64,
+                            step: 8.0,
+                        },
+                        height: ValueSet::Range {
+                            min: 120.0,
+                            max: 1080.0 + 32.0 * i as f64,
+                            step: 8.0,
+                        },
+                        frame_rate: ValueSet::Range {
+                            min: 5.0,
+                            max: 30.0 * (1 + i % 2) as f64,
+                            step: 0.0,
+                        },
+                        format: if i % 2 == 1 { "image/jpeg" } else { "NV12" }.into(),
+                        compressed: i % 2 == 1,
                     })
                     .collect(),
             ),
@@ -114,6 +149,13 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("select_video");
     group.throughput(Throughput::Elements(10 * 1000));
     group.bench_function("10x1000", |b| {
+        b.iter(|| video::select(black_box(&tc), black_box(&devices)))
+    });
+    group.finish();
+
+    let devices = range_cameras(10, 4);
+    let mut group = c.benchmark_group("select_video_ranges");
+    group.bench_function("10x4", |b| {
         b.iter(|| video::select(black_box(&tc), black_box(&devices)))
     });
     group.finish();
