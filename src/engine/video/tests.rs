@@ -1312,6 +1312,1039 @@ fn delivered_size_clamps_aspect_ratio_with_even_rounding() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Expectations of Chromium's own tests on the same fixtures (CR-VIDEO-TEST); the name of each
+// row is the Chromium test it comes from.
+
+fn between(min: f64, max: f64) -> Option<NumConstraint> {
+    Some(NumConstraint {
+        min: Some(min),
+        max: Some(max),
+        ..Default::default()
+    })
+}
+
+fn with_advanced(basic: ConstraintSet, advanced: Vec<ConstraintSet>) -> TrackConstraints {
+    TrackConstraints { basic, advanced }
+}
+
+/// One expectation: device, native W×H@F, delivered size, frame-rate limit.
+type Expect = (&'static str, (u32, u32, f64), (u32, u32), Option<f64>);
+
+fn expect(name: &str, tc: TrackConstraints, want: Expect) {
+    let devices = fixtures();
+    let p = select(&tc, &devices).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+    let got: Expect = (
+        "",
+        (p.native_width, p.native_height, p.native_frame_rate),
+        (p.width, p.height),
+        p.max_frame_rate,
+    );
+    assert_eq!(devices[p.device].device_id, want.0, "{name}");
+    assert_eq!((got.1, got.2, got.3), (want.1, want.2, want.3), "{name}");
+}
+
+const D1: &str = "fake_device_1";
+const D2: &str = "fake_device_2";
+const D3: &str = "fake_device_3";
+const D5: &str = "fake_device_5";
+
+fn cs() -> ConstraintSet {
+    ConstraintSet::default()
+}
+
+#[test]
+fn chromium_basic_set_expectations() {
+    let rows: Vec<(&str, ConstraintSet, Expect)> = vec![
+        (
+            "Unconstrained",
+            cs(),
+            (D1, (500, 500, 40.0), (500, 500), None),
+        ),
+        (
+            "MandatoryGroupID",
+            ConstraintSet {
+                group_id: s_exact(&["fake_device_2_group"]),
+                ..cs()
+            },
+            (D2, (640, 480, 30.0), (640, 480), None),
+        ),
+        (
+            "MandatoryFacingMode",
+            ConstraintSet {
+                facing_mode: s_exact(&["environment"]),
+                ..cs()
+            },
+            (D2, (640, 480, 30.0), (640, 480), None),
+        ),
+        (
+            "MandatoryExactHeight",
+            ConstraintSet {
+                height: exact(480.0),
+                ..cs()
+            },
+            (D2, (640, 480, 30.0), (640, 480), None),
+        ),
+        (
+            "MandatoryExactHeight large",
+            ConstraintSet {
+                height: exact(1500.0),
+                ..cs()
+            },
+            (D3, (2304, 1536, 10.0), (2250, 1500), None),
+        ),
+        (
+            "MandatoryMinHeight",
+            ConstraintSet {
+                height: min(480.0),
+                ..cs()
+            },
+            (D1, (500, 500, 40.0), (500, 500), None),
+        ),
+        (
+            "MandatoryMinHeight large",
+            ConstraintSet {
+                height: min(1500.0),
+                ..cs()
+            },
+            (D3, (2304, 1536, 10.0), (2304, 1536), None),
+        ),
+        (
+            "MandatoryMaxHeight",
+            ConstraintSet {
+                height: max(20.0),
+                ..cs()
+            },
+            (D2, (40, 30, 20.0), (27, 20), None),
+        ),
+        (
+            "MandatoryHeightRange 480-720",
+            ConstraintSet {
+                height: between(480.0, 720.0),
+                ..cs()
+            },
+            (D1, (500, 500, 40.0), (500, 500), None),
+        ),
+        (
+            "MandatoryHeightRange 550-650",
+            ConstraintSet {
+                height: between(550.0, 650.0),
+                ..cs()
+            },
+            (D2, (800, 600, 20.0), (800, 600), None),
+        ),
+        (
+            "MandatoryHeightRange 700-800",
+            ConstraintSet {
+                height: between(700.0, 800.0),
+                ..cs()
+            },
+            (D3, (1280, 720, 60.0), (1280, 720), None),
+        ),
+        (
+            "IdealHeight 480",
+            ConstraintSet {
+                height: ideal(480.0),
+                ..cs()
+            },
+            (D2, (640, 480, 30.0), (640, 480), None),
+        ),
+        (
+            "IdealHeight 1079",
+            ConstraintSet {
+                height: ideal(1079.0),
+                ..cs()
+            },
+            (D3, (1920, 1080, 60.0), (1918, 1079), None),
+        ),
+        (
+            "IdealHeight 1200",
+            ConstraintSet {
+                height: ideal(1200.0),
+                ..cs()
+            },
+            (D3, (2304, 1536, 10.0), (1800, 1200), None),
+        ),
+        (
+            "MandatoryExactWidth",
+            ConstraintSet {
+                width: exact(640.0),
+                ..cs()
+            },
+            (D2, (640, 480, 30.0), (640, 480), None),
+        ),
+        (
+            "MandatoryExactWidth large",
+            ConstraintSet {
+                width: exact(2000.0),
+                ..cs()
+            },
+            (D3, (2304, 1536, 10.0), (2000, 1333), None),
+        ),
+        (
+            "MandatoryMinWidth",
+            ConstraintSet {
+                width: min(640.0),
+                ..cs()
+            },
+            (D1, (1000, 1000, 20.0), (1000, 1000), None),
+        ),
+        (
+            "MandatoryMaxWidth",
+            ConstraintSet {
+                width: max(30.0),
+                ..cs()
+            },
+            (D2, (40, 30, 20.0), (30, 23), None),
+        ),
+        (
+            "MandatoryWidthRange 640-1280",
+            ConstraintSet {
+                width: between(640.0, 1280.0),
+                ..cs()
+            },
+            (D1, (1000, 1000, 20.0), (1000, 1000), None),
+        ),
+        (
+            "MandatoryWidthRange 750-850",
+            ConstraintSet {
+                width: between(750.0, 850.0),
+                ..cs()
+            },
+            (D2, (800, 600, 20.0), (800, 600), None),
+        ),
+        (
+            "MandatoryWidthRange 1900-2000",
+            ConstraintSet {
+                width: between(1900.0, 2000.0),
+                ..cs()
+            },
+            (D3, (1920, 1080, 60.0), (1920, 1080), None),
+        ),
+        (
+            "IdealWidth 320",
+            ConstraintSet {
+                width: ideal(320.0),
+                ..cs()
+            },
+            (D2, (320, 240, 30.0), (320, 240), None),
+        ),
+        (
+            "IdealWidth 2000",
+            ConstraintSet {
+                width: ideal(2000.0),
+                ..cs()
+            },
+            (D3, (2304, 1536, 10.0), (2000, 1333), None),
+        ),
+        (
+            "IdealWidth 3000",
+            ConstraintSet {
+                width: ideal(3000.0),
+                ..cs()
+            },
+            (D3, (2304, 1536, 10.0), (2304, 1536), None),
+        ),
+        (
+            "MandatoryExactFrameRate 30",
+            ConstraintSet {
+                frame_rate: exact(30.0),
+                ..cs()
+            },
+            (D2, (640, 480, 30.0), (640, 480), None),
+        ),
+        (
+            "MandatoryExactFrameRate 50",
+            ConstraintSet {
+                frame_rate: exact(50.0),
+                ..cs()
+            },
+            (D3, (1280, 720, 60.0), (1280, 720), Some(50.0)),
+        ),
+        (
+            "MandatoryMinFrameRate 50",
+            ConstraintSet {
+                frame_rate: min(50.0),
+                ..cs()
+            },
+            (D3, (1280, 720, 60.0), (1280, 720), None),
+        ),
+        (
+            "MandatoryMinFrameRate below the valid range",
+            ConstraintSet {
+                frame_rate: min(-0.01),
+                ..cs()
+            },
+            (D1, (500, 500, 40.0), (500, 500), None),
+        ),
+        (
+            "MandatoryMaxFrameRate 10",
+            ConstraintSet {
+                frame_rate: max(10.0),
+                ..cs()
+            },
+            (D3, (640, 480, 10.0), (640, 480), None),
+        ),
+        (
+            "MandatoryMaxFrameRate above the valid range",
+            ConstraintSet {
+                frame_rate: max(1000.1),
+                ..cs()
+            },
+            (D1, (500, 500, 40.0), (500, 500), None),
+        ),
+        (
+            "MandatoryFrameRateRange 10-40",
+            ConstraintSet {
+                frame_rate: between(10.0, 40.0),
+                ..cs()
+            },
+            (D1, (500, 500, 40.0), (500, 500), None),
+        ),
+        (
+            "MandatoryFrameRateRange 25-35",
+            ConstraintSet {
+                frame_rate: between(25.0, 35.0),
+                ..cs()
+            },
+            (D2, (640, 480, 30.0), (640, 480), None),
+        ),
+        (
+            "MandatoryFrameRateRange 50-70",
+            ConstraintSet {
+                frame_rate: between(50.0, 70.0),
+                ..cs()
+            },
+            (D3, (1280, 720, 60.0), (1280, 720), None),
+        ),
+        (
+            "IdealFrameRate 30",
+            ConstraintSet {
+                frame_rate: ideal(30.0),
+                ..cs()
+            },
+            (D2, (640, 480, 30.0), (640, 480), None),
+        ),
+        (
+            "IdealFrameRate 55",
+            ConstraintSet {
+                frame_rate: ideal(55.0),
+                ..cs()
+            },
+            (D3, (1280, 720, 60.0), (1280, 720), Some(55.0)),
+        ),
+        (
+            "IdealFrameRate 100",
+            ConstraintSet {
+                frame_rate: ideal(100.0),
+                ..cs()
+            },
+            (D3, (1280, 720, 60.0), (1280, 720), None),
+        ),
+        (
+            "MandatoryExactAspectRatio",
+            ConstraintSet {
+                aspect_ratio: exact(4.0 / 3.0),
+                ..cs()
+            },
+            (D1, (500, 500, 40.0), (500, 375), None),
+        ),
+        (
+            "MandatoryExactAspectRatio with width range and max height",
+            ConstraintSet {
+                aspect_ratio: exact(4.0 / 3.0),
+                width: between(500.0, 1000.0),
+                height: max(500.0),
+                ..cs()
+            },
+            (D1, (500, 500, 40.0), (500, 375), None),
+        ),
+        (
+            "MandatoryExactAspectRatio with width and height ranges",
+            ConstraintSet {
+                aspect_ratio: exact(4.0 / 3.0),
+                width: between(500.0, 1000.0),
+                height: between(480.0, 500.0),
+                ..cs()
+            },
+            (D2, (640, 480, 30.0), (640, 480), None),
+        ),
+        (
+            "MandatoryMinAspectRatio",
+            ConstraintSet {
+                aspect_ratio: min(4.0 / 3.0),
+                ..cs()
+            },
+            (D1, (500, 500, 40.0), (500, 375), None),
+        ),
+        (
+            "MandatoryMinAspectRatio with ranges",
+            ConstraintSet {
+                aspect_ratio: min(4.0 / 3.0),
+                width: between(500.0, 1000.0),
+                height: between(480.0, 500.0),
+                ..cs()
+            },
+            (D2, (640, 480, 30.0), (640, 480), None),
+        ),
+        (
+            "MandatoryMaxAspectRatio",
+            ConstraintSet {
+                aspect_ratio: max(0.5),
+                ..cs()
+            },
+            (D1, (500, 500, 40.0), (250, 500), None),
+        ),
+        (
+            "MandatoryMaxAspectRatio with exact width",
+            ConstraintSet {
+                aspect_ratio: max(0.5),
+                width: exact(360.0),
+                height: between(360.0, 720.0),
+                ..cs()
+            },
+            (D3, (1280, 720, 60.0), (360, 720), None),
+        ),
+        (
+            "MandatoryAspectRatioRange 0.5-1",
+            ConstraintSet {
+                aspect_ratio: between(0.5, 1.0),
+                ..cs()
+            },
+            (D1, (500, 500, 40.0), (500, 500), None),
+        ),
+        (
+            "MandatoryAspectRatioRange 3-4 with min height",
+            ConstraintSet {
+                aspect_ratio: between(3.0, 4.0),
+                height: min(600.0),
+                ..cs()
+            },
+            (D3, (1920, 1080, 60.0), (1920, 640), None),
+        ),
+        (
+            "IdealAspectRatio 0.5",
+            ConstraintSet {
+                aspect_ratio: ideal(0.5),
+                ..cs()
+            },
+            (D1, (500, 500, 40.0), (250, 500), None),
+        ),
+        (
+            "IdealAspectRatio 1500",
+            ConstraintSet {
+                aspect_ratio: ideal(1500.0),
+                ..cs()
+            },
+            (D3, (1280, 720, 60.0), (1280, 1), None),
+        ),
+        (
+            "IdealAspectRatio 2000",
+            ConstraintSet {
+                aspect_ratio: ideal(2000.0),
+                ..cs()
+            },
+            (D3, (1920, 1080, 60.0), (1920, 1), None),
+        ),
+        (
+            "IdealAspectRatio 4000",
+            ConstraintSet {
+                aspect_ratio: ideal(4000.0),
+                ..cs()
+            },
+            (D3, (2304, 1536, 10.0), (2304, 1), None),
+        ),
+        (
+            "IdealAspectRatio 2 with exact height",
+            ConstraintSet {
+                aspect_ratio: ideal(2.0),
+                height: exact(400.0),
+                ..cs()
+            },
+            (D2, (800, 600, 20.0), (800, 400), None),
+        ),
+        (
+            "IdealAspectRatio 3 with exact height",
+            ConstraintSet {
+                aspect_ratio: ideal(3.0),
+                height: exact(400.0),
+                ..cs()
+            },
+            (D3, (1280, 720, 60.0), (1200, 400), None),
+        ),
+        (
+            "MandatoryResizeMode none",
+            ConstraintSet {
+                width: ideal(641.0),
+                height: ideal(480.0),
+                resize_mode: s_exact(&["none"]),
+                ..cs()
+            },
+            (D2, (640, 480, 30.0), (640, 480), None),
+        ),
+        (
+            "MandatoryResizeMode crop-and-scale",
+            ConstraintSet {
+                width: ideal(641.0),
+                height: ideal(480.0),
+                resize_mode: s_exact(&["crop-and-scale"]),
+                ..cs()
+            },
+            (D2, (800, 600, 20.0), (641, 480), None),
+        ),
+        (
+            "IdealResizeMode",
+            ConstraintSet {
+                resize_mode: s_ideal(&["crop-and-scale"]),
+                ..cs()
+            },
+            (D1, (500, 500, 40.0), (500, 500), None),
+        ),
+        (
+            "IdealResizeModeResolutionGreaterThanNative none",
+            ConstraintSet {
+                width: ideal(641.0),
+                height: ideal(480.0),
+                resize_mode: s_ideal(&["none"]),
+                ..cs()
+            },
+            (D2, (640, 480, 30.0), (640, 480), None),
+        ),
+        (
+            "IdealResizeModeResolutionGreaterThanNative crop-and-scale",
+            ConstraintSet {
+                width: ideal(641.0),
+                height: ideal(480.0),
+                resize_mode: s_ideal(&["crop-and-scale"]),
+                ..cs()
+            },
+            (D2, (800, 600, 20.0), (641, 480), None),
+        ),
+        (
+            "IdealResizeModeResolutionLessThanNative none",
+            ConstraintSet {
+                width: ideal(639.0),
+                height: ideal(479.0),
+                resize_mode: s_ideal(&["none"]),
+                ..cs()
+            },
+            (D2, (640, 480, 30.0), (640, 480), None),
+        ),
+        (
+            "IdealResizeModeResolutionLessThanNative crop-and-scale",
+            ConstraintSet {
+                width: ideal(639.0),
+                height: ideal(479.0),
+                resize_mode: s_ideal(&["crop-and-scale"]),
+                ..cs()
+            },
+            (D2, (640, 480, 30.0), (639, 479), None),
+        ),
+        (
+            "TwoIdealResizeValues with resolution",
+            ConstraintSet {
+                width: ideal(641.0),
+                height: ideal(481.0),
+                resize_mode: s_ideal(&["none", "crop-and-scale"]),
+                ..cs()
+            },
+            (D2, (800, 600, 20.0), (641, 481), None),
+        ),
+        (
+            "TwoIdealResizeValues alone",
+            ConstraintSet {
+                resize_mode: s_ideal(&["none", "crop-and-scale"]),
+                ..cs()
+            },
+            (D1, (500, 500, 40.0), (500, 500), None),
+        ),
+        (
+            "InvalidFrameRateDevice",
+            ConstraintSet {
+                device_id: s_exact(&[D5]),
+                ..cs()
+            },
+            (D5, (640, 480, 0.0), (640, 480), None),
+        ),
+        (
+            "InvalidFrameRateDevice exact width",
+            ConstraintSet {
+                device_id: s_exact(&[D5]),
+                width: exact(500.0),
+                ..cs()
+            },
+            (D5, (500, 500, 0.1), (500, 500), None),
+        ),
+        (
+            "InvertedDefaultResolution",
+            ConstraintSet {
+                device_id: s_exact(&[D3]),
+                ..cs()
+            },
+            (D3, (640, 480, 30.0), (640, 480), None),
+        ),
+    ];
+    for (name, set, want) in rows {
+        expect(name, basic(set), want);
+    }
+}
+
+#[test]
+fn chromium_advanced_set_expectations() {
+    let res = |w: (f64, f64), h: (f64, f64)| ConstraintSet {
+        width: between(w.0, w.1),
+        height: between(h.0, h.1),
+        ..cs()
+    };
+    let huge = ConstraintSet {
+        width: min(4000.0),
+        height: min(4000.0),
+        ..cs()
+    };
+    let vga_box = res((320.0, 640.0), (240.0, 480.0));
+    let slow = ConstraintSet {
+        frame_rate: max(10.0),
+        ..cs()
+    };
+    let small = ConstraintSet {
+        width: max(1000.0),
+        height: max(1000.0),
+        ..cs()
+    };
+    let exact_size = |w: f64, h: f64| ConstraintSet {
+        width: exact(w),
+        height: exact(h),
+        ..cs()
+    };
+    let rows: Vec<(&str, TrackConstraints, Expect)> = vec![
+        (
+            "AdvancedMinMaxResolutionFrameRate 1",
+            with_advanced(cs(), vec![huge.clone()]),
+            (D1, (500, 500, 40.0), (500, 500), None),
+        ),
+        (
+            "AdvancedMinMaxResolutionFrameRate 2",
+            with_advanced(cs(), vec![huge.clone(), vga_box.clone()]),
+            (D2, (640, 480, 30.0), (640, 480), None),
+        ),
+        (
+            "AdvancedMinMaxResolutionFrameRate 3",
+            with_advanced(cs(), vec![huge.clone(), vga_box.clone(), slow.clone()]),
+            (D3, (640, 480, 10.0), (640, 480), None),
+        ),
+        (
+            "AdvancedMinMaxResolutionFrameRate 4",
+            with_advanced(
+                cs(),
+                vec![huge.clone(), vga_box.clone(), slow.clone(), small.clone()],
+            ),
+            (D3, (640, 480, 10.0), (640, 480), None),
+        ),
+        (
+            "AdvancedMinMaxResolutionFrameRate 5",
+            with_advanced(
+                ConstraintSet {
+                    width: ideal(100.0),
+                    height: ideal(100.0),
+                    ..cs()
+                },
+                vec![huge.clone(), vga_box.clone(), slow.clone(), small.clone()],
+            ),
+            (D2, (320, 240, 30.0), (320, 240), Some(10.0)),
+        ),
+        (
+            "AdvancedMinMaxResolutionFrameRate 6",
+            with_advanced(
+                ConstraintSet {
+                    width: ideal(2000.0),
+                    height: ideal(1500.0),
+                    ..cs()
+                },
+                vec![huge, vga_box, slow, small],
+            ),
+            (D3, (640, 480, 10.0), (640, 480), None),
+        ),
+        (
+            "AdvancedResolutionAndFrameRate",
+            with_advanced(
+                cs(),
+                vec![
+                    exact_size(1920.0, 1080.0),
+                    ConstraintSet {
+                        frame_rate: exact(60.0),
+                        ..cs()
+                    },
+                    exact_size(2304.0, 1536.0),
+                ],
+            ),
+            (D3, (1920, 1080, 60.0), (1920, 1080), None),
+        ),
+        (
+            "AdvancedContradictoryExactResolution",
+            with_advanced(
+                cs(),
+                vec![exact_size(640.0, 480.0), exact_size(1920.0, 1080.0)],
+            ),
+            (D2, (640, 480, 30.0), (640, 480), None),
+        ),
+        (
+            "AdvancedContradictoryMaxMinResolutionFrameRate",
+            with_advanced(
+                cs(),
+                vec![
+                    ConstraintSet {
+                        width: max(640.0),
+                        height: max(480.0),
+                        ..cs()
+                    },
+                    ConstraintSet {
+                        width: min(1920.0),
+                        height: min(1080.0),
+                        frame_rate: exact(60.0),
+                        ..cs()
+                    },
+                ],
+            ),
+            (D1, (200, 200, 40.0), (200, 200), None),
+        ),
+        (
+            "AdvancedContradictoryMinMaxResolutionFrameRate",
+            with_advanced(
+                cs(),
+                vec![
+                    ConstraintSet {
+                        width: min(800.0),
+                        height: min(600.0),
+                        ..cs()
+                    },
+                    ConstraintSet {
+                        width: max(640.0),
+                        height: max(480.0),
+                        frame_rate: exact(60.0),
+                        ..cs()
+                    },
+                ],
+            ),
+            (D1, (1000, 1000, 20.0), (1000, 1000), None),
+        ),
+        (
+            "AdvancedContradictoryExactAspectRatio",
+            with_advanced(
+                cs(),
+                vec![
+                    ConstraintSet {
+                        aspect_ratio: exact(2300.0),
+                        ..cs()
+                    },
+                    ConstraintSet {
+                        aspect_ratio: exact(3.0),
+                        ..cs()
+                    },
+                ],
+            ),
+            // Target 2304x1 (as in Chromium); the track adapter then clamps the ratio to
+            // 2300 (C4.1).
+            (D3, (2304, 1536, 10.0), (2300, 1), None),
+        ),
+        (
+            "AdvancedContradictoryAspectRatioRange",
+            with_advanced(
+                cs(),
+                vec![
+                    ConstraintSet {
+                        aspect_ratio: min(2300.0),
+                        ..cs()
+                    },
+                    ConstraintSet {
+                        aspect_ratio: max(3.0),
+                        ..cs()
+                    },
+                ],
+            ),
+            (D3, (2304, 1536, 10.0), (2304, 1), None),
+        ),
+        (
+            "AdvancedContradictoryExactFrameRate",
+            with_advanced(
+                cs(),
+                vec![
+                    ConstraintSet {
+                        frame_rate: exact(40.0),
+                        ..cs()
+                    },
+                    ConstraintSet {
+                        frame_rate: exact(45.0),
+                        ..cs()
+                    },
+                ],
+            ),
+            (D1, (500, 500, 40.0), (500, 500), None),
+        ),
+        (
+            "AdvancedContradictoryWidthFrameRate",
+            with_advanced(
+                cs(),
+                vec![
+                    ConstraintSet {
+                        width: max(1920.0),
+                        ..cs()
+                    },
+                    ConstraintSet {
+                        width: min(2000.0),
+                        frame_rate: exact(10.0),
+                        ..cs()
+                    },
+                    ConstraintSet {
+                        frame_rate: exact(30.0),
+                        ..cs()
+                    },
+                ],
+            ),
+            (D2, (640, 480, 30.0), (640, 480), None),
+        ),
+        (
+            "AdvancedContradictoryHeightFrameRate",
+            with_advanced(
+                cs(),
+                vec![
+                    ConstraintSet {
+                        height: max(1080.0),
+                        ..cs()
+                    },
+                    ConstraintSet {
+                        height: min(1500.0),
+                        frame_rate: exact(10.0),
+                        ..cs()
+                    },
+                    ConstraintSet {
+                        frame_rate: exact(60.0),
+                        ..cs()
+                    },
+                ],
+            ),
+            (D3, (1280, 720, 60.0), (1280, 720), None),
+        ),
+        (
+            "AdvancedDeviceID",
+            with_advanced(
+                cs(),
+                vec![
+                    ConstraintSet {
+                        device_id: s_exact(&[D1, D2]),
+                        ..cs()
+                    },
+                    ConstraintSet {
+                        device_id: s_exact(&[D2, D3]),
+                        ..cs()
+                    },
+                ],
+            ),
+            (D2, (640, 480, 30.0), (640, 480), None),
+        ),
+        (
+            "AdvancedGroupID",
+            with_advanced(
+                cs(),
+                vec![
+                    ConstraintSet {
+                        group_id: s_exact(&["fake_device_1_group", "fake_device_2_group"]),
+                        ..cs()
+                    },
+                    ConstraintSet {
+                        group_id: s_exact(&["fake_device_2_group", "fake_device_3_group"]),
+                        ..cs()
+                    },
+                ],
+            ),
+            (D2, (640, 480, 30.0), (640, 480), None),
+        ),
+        (
+            "AdvancedContradictoryDeviceID",
+            with_advanced(
+                cs(),
+                vec![
+                    ConstraintSet {
+                        device_id: s_exact(&[D1, D2]),
+                        ..cs()
+                    },
+                    ConstraintSet {
+                        device_id: s_exact(&[D3, "fake_device_4"]),
+                        ..cs()
+                    },
+                ],
+            ),
+            (D1, (500, 500, 40.0), (500, 500), None),
+        ),
+        (
+            "AdvancedContradictoryDeviceIDAndResolution",
+            with_advanced(
+                cs(),
+                vec![
+                    ConstraintSet {
+                        device_id: s_exact(&[D2]),
+                        ..cs()
+                    },
+                    ConstraintSet {
+                        device_id: s_exact(&[D3]),
+                        width: max(50.0),
+                        height: max(50.0),
+                        ..cs()
+                    },
+                    exact_size(800.0, 600.0),
+                ],
+            ),
+            (D2, (800, 600, 20.0), (800, 600), None),
+        ),
+        (
+            "AdvancedContradictoryAspectRatioWidth",
+            with_advanced(
+                cs(),
+                vec![
+                    ConstraintSet {
+                        aspect_ratio: min(17.0),
+                        ..cs()
+                    },
+                    ConstraintSet {
+                        width: max(1.0),
+                        ..cs()
+                    },
+                ],
+            ),
+            (D1, (500, 500, 40.0), (500, 29), None),
+        ),
+        (
+            "AdvancedResize",
+            with_advanced(
+                ConstraintSet {
+                    width: ideal(1.0),
+                    height: ideal(1.0),
+                    ..cs()
+                },
+                vec![ConstraintSet {
+                    resize_mode: s_exact(&["none"]),
+                    ..cs()
+                }],
+            ),
+            (D2, (40, 30, 20.0), (40, 30), None),
+        ),
+        (
+            "AdvancedResolutionResizeFrameRate",
+            with_advanced(
+                ConstraintSet {
+                    width: exact(639.0),
+                    ..cs()
+                },
+                vec![ConstraintSet {
+                    resize_mode: s_exact(&["none"]),
+                    frame_rate: exact(19.0),
+                    ..cs()
+                }],
+            ),
+            (D2, (640, 480, 30.0), (639, 479), None),
+        ),
+    ];
+    for (name, tc, want) in rows {
+        expect(name, tc, want);
+    }
+}
+
+#[test]
+fn chromium_failure_expectations() {
+    for (name, set, want) in [
+        (
+            "OverconstrainedOnFacingMode",
+            ConstraintSet {
+                facing_mode: s_exact(&["left"]),
+                ..cs()
+            },
+            "facingMode",
+        ),
+        (
+            "OverconstrainedOnEmptyResizeMode",
+            ConstraintSet {
+                resize_mode: s_exact(&[""]),
+                ..cs()
+            },
+            "resizeMode",
+        ),
+        (
+            "OverconstrainedOnHeight exact",
+            ConstraintSet {
+                height: exact(123467890.0),
+                ..cs()
+            },
+            "height",
+        ),
+        (
+            "OverconstrainedOnHeight max",
+            ConstraintSet {
+                height: max(0.0),
+                ..cs()
+            },
+            "height",
+        ),
+        (
+            "OverconstrainedOnWidth min",
+            ConstraintSet {
+                width: min(123467890.0),
+                ..cs()
+            },
+            "width",
+        ),
+        (
+            "OverconstrainedOnWidth max",
+            ConstraintSet {
+                width: max(0.0),
+                ..cs()
+            },
+            "width",
+        ),
+        (
+            "OverconstrainedOnAspectRatio exact",
+            ConstraintSet {
+                aspect_ratio: exact(123467890.0),
+                ..cs()
+            },
+            "aspectRatio",
+        ),
+        (
+            "OverconstrainedOnAspectRatio max",
+            ConstraintSet {
+                aspect_ratio: max(0.00001),
+                ..cs()
+            },
+            "aspectRatio",
+        ),
+        (
+            "OverconstrainedOnFrameRate exact",
+            ConstraintSet {
+                frame_rate: exact(123467890.0),
+                ..cs()
+            },
+            "frameRate",
+        ),
+        (
+            "OverconstrainedOnFrameRate max",
+            ConstraintSet {
+                frame_rate: max(0.0),
+                ..cs()
+            },
+            "frameRate",
+        ),
+        (
+            "BasicContradictoryWidth",
+            ConstraintSet {
+                width: between(10.0, 9.0),
+                ..cs()
+            },
+            "width",
+        ),
+    ] {
+        let (got, _) = failure(&basic(set), &fixtures());
+        assert_eq!(got, want, "{name}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Properties
 
 mod properties {
