@@ -9,7 +9,7 @@
 //! Capture ranges and lists as concrete native values (D3): Chromium only knows discrete
 //! formats, so a range is replaced by its ends and by the values the constraints point at.
 
-use super::candidate::Nums;
+use super::candidate::{Num, Nums};
 use super::sets::{MAX_DIMENSION, clamp};
 use crate::engine::{ValueSet, VideoMode};
 
@@ -48,10 +48,13 @@ pub(crate) struct Refs {
 
 impl Refs {
     pub fn new<'a>(sets: impl Iterator<Item = &'a Nums> + Clone) -> Refs {
-        let collect = |f: fn(&Nums) -> &super::candidate::Num, default: Option<f64>| {
+        let collect = |f: fn(&Nums) -> &Num, default: Option<f64>| {
             let mut v: Vec<f64> = sets.clone().flat_map(|n| f(n).values()).collect();
             v.extend(default);
             v.retain(|x| x.is_finite());
+            // Fewer values, fewer concrete candidates per range.
+            v.sort_unstable_by(f64::total_cmp);
+            v.dedup();
             v
         };
         let mut aspect_ratio = collect(|n| &n.aspect_ratio, None);
