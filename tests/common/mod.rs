@@ -235,9 +235,9 @@ pub fn run_src(
         o.settings = serde_json::from_str(&src.property::<String>("settings")).unwrap();
         o.capabilities = serde_json::from_str(&src.property::<String>("capabilities")).unwrap();
     }
-    pipeline.set_state(gst::State::Null).unwrap();
-    drop(src);
-    // Collect the messages posted while stopping (capture inactive).
+    // Stop through READY and read the messages posted meanwhile (capture inactive): a
+    // pipeline flushes its bus on READY→NULL.
+    pipeline.set_state(gst::State::Ready).unwrap();
     while let Some(msg) = bus.pop() {
         if let gst::MessageView::Element(e) = msg.view()
             && let Some(s) = e.structure()
@@ -246,6 +246,8 @@ pub fn run_src(
             observed.lock().unwrap().element_messages.push(s.to_owned());
         }
     }
+    pipeline.set_state(gst::State::Null).unwrap();
+    drop(src);
     drop(pipeline);
     Arc::try_unwrap(observed)
         .map(|m| m.into_inner().unwrap())
