@@ -309,7 +309,11 @@ fn plan(best: &Best, devices: &[Device], ideals: &Ideals) -> VideoPlan {
     let (n, c) = (&best.native, &best.candidate);
     let target = best.fit.rescaled.then(|| c.target(ideals, n));
     let (w, h) = output::delivered_size(n, target, &c.res);
-    let max_frame_rate = c.track_max_frame_rate(ideals).filter(|&r| r < n.f);
+    // A limit equal to the native rate within Chromium's tolerance drops nothing (29.97 on a
+    // 30000/1001 mode): deliver, and report, the native rate.
+    let max_frame_rate = c
+        .track_max_frame_rate(ideals)
+        .filter(|&r| r < n.f && !fitness::approx_eq(r, n.f));
     let frame_rate = max_frame_rate.unwrap_or(n.f);
     let resize_mode = if (w, h) == (n.w, n.h) && max_frame_rate.is_none() {
         "none"

@@ -891,7 +891,10 @@ fn fractional_frame_rates() {
     );
     assert_eq!(p.mode, 0);
     assert_eq!(p.native_frame_rate, ntsc);
-    assert!((p.settings.frame_rate - 29.97).abs() < 1e-9);
+    // 29.97 is the native 30000/1001 within tolerance: nothing is dropped.
+    assert_eq!(p.max_frame_rate, None);
+    assert_eq!(p.settings.frame_rate, ntsc);
+    assert_eq!(p.settings.resize_mode, "none");
 
     let p = select_on(
         &devices,
