@@ -2993,3 +2993,56 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn trace_reports_every_candidate_without_changing_the_choice() {
+    let devices = fixtures();
+    let candidates: usize = devices
+        .iter()
+        .map(|d| match &d.capture {
+            Capture::Video(m) => m.len(),
+            Capture::Audio(_) => 0,
+        })
+        .sum();
+    for cs in [
+        ConstraintSet::default(),
+        ConstraintSet {
+            width: ideal(321.0),
+            ..Default::default()
+        },
+        ConstraintSet {
+            height: min(700.0),
+            frame_rate: ideal(31.0),
+            ..Default::default()
+        },
+    ] {
+        let tc = basic(cs);
+        let mut lines = Vec::new();
+        let traced = super::select_traced(
+            &tc,
+            &devices,
+            Some(&mut |l: &str| lines.push(l.to_string())),
+        );
+        assert_eq!(traced, super::select(&tc, &devices));
+        assert_eq!(lines.len(), candidates, "{lines:#?}");
+        assert!(lines.iter().all(|l| l.starts_with("device ")), "{lines:#?}");
+    }
+    let tc = basic(ConstraintSet {
+        height: min(700.0),
+        ..Default::default()
+    });
+    let mut lines = Vec::new();
+    let _ = super::select_traced(
+        &tc,
+        &devices,
+        Some(&mut |l: &str| lines.push(l.to_string())),
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("rejected by height")),
+        "{lines:#?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("fitness 0.000000")),
+        "{lines:#?}"
+    );
+}
