@@ -26,8 +26,8 @@ pub mod identity;
 pub mod monitor;
 
 pub use monitor::{
-    DeviceChange, DeviceChangeKind, DeviceEntry, SubscriptionId, create_source, enumerate, find,
-    set_audio_latency, subscribe, unsubscribe, uses_fake_devices,
+    DeviceChange, DeviceChangeKind, DeviceEntry, SubscriptionId, create_source, enumerate,
+    enumerate_kinds, find, set_audio_latency, subscribe, unsubscribe, uses_fake_devices,
 };
 
 pub(crate) static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {

@@ -16,6 +16,10 @@
 //! the lists of the started providers once a second. [`enumerate`] returns the current list
 //! without probing again.
 //!
+//! Real providers are started per kind, on first use of that kind: a camera-only request does
+//! not load and connect the pulse provider (about half of the probe). Devices of a kind started
+//! later are not reported to subscribers as added: they were there before, just not looked at.
+//!
 //! With `GST_USERMEDIA_FAKE_DEVICES` set, only the plugin's fake provider is used: real providers
 //! are never started, so tests are hermetic and fast.
 //!
@@ -103,10 +107,22 @@ pub struct DeviceChange {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct SubscriptionId(u64);
 
-/// The current devices. The first call in a process starts the providers; later calls return the
-/// list kept current since.
+/// The current devices of every kind. The first call in a process starts the providers; later
+/// calls return the list kept current since.
 pub fn enumerate() -> Vec<DeviceEntry> {
+    enumerate_kinds(&[Kind::Video, Kind::Audio])
+}
+
+/// The current devices, with the providers of `kinds` started first if they were not yet. The
+/// list may hold devices of other kinds (those started earlier).
+pub fn enumerate_kinds(kinds: &[Kind]) -> Vec<DeviceEntry> {
     let shared = shared();
+    if let Backend::Monitors(monitors) = &shared.backend
+        && monitors.ensure(kinds, &shared.events)
+    {
+        // The worker re-reads the list; wait for it below.
+        shared.events.bump();
+    }
     let mut state = shared.events.lock();
     // A hot-plug event just arrived: wait (briefly) for the worker so callers see it. Not on the
     // worker itself, which is where subscriber callbacks run.
@@ -203,15 +219,112 @@ fn set_if_present(element: &gst::Element, name: &str, value: impl Into<glib::Val
 
 enum Backend {
     Fake(FakeDeviceProvider),
-    Monitor(gst::DeviceMonitor),
-    /// No provider could be started.
+    /// Real providers, started per kind on first use.
+    Monitors(Monitors),
+    /// The fake provider could not be started.
     Empty,
+}
+
+/// The providers started so far, and for which kinds.
+#[derive(Default)]
+struct Monitors {
+    started: Mutex<Started>,
+}
+
+#[derive(Default)]
+struct Started {
+    /// Kinds asked for so far (whether or not a provider serves them).
+    kinds: Vec<Kind>,
+    /// The monitor of the kinds asked for first. Never stopped: it lives as long as the process.
+    monitor: Option<gst::DeviceMonitor>,
+    /// Every started provider, in the order one monitor for both kinds would use (camera
+    /// providers by rank, then the others by rank).
+    providers: Vec<gst::DeviceProvider>,
+}
+
+impl Monitors {
+    /// Starts the providers of the `kinds` not started yet; true if any were.
+    ///
+    /// The first kinds get a `GstDeviceMonitor`. A later kind only starts the providers not
+    /// running yet (pulse for microphones after cameras), each with our handler on its bus, and
+    /// no second monitor: in GStreamer 1.22 a new monitor takes the provider bus handlers over
+    /// (see `RESCAN`), so it would take the PipeWire events away from the first monitor, or from
+    /// an application's monitor created meanwhile.
+    fn ensure(&self, kinds: &[Kind], events: &Arc<Events>) -> bool {
+        let mut started = lock(&self.started);
+        let new: Vec<Kind> = [Kind::Video, Kind::Audio]
+            .into_iter()
+            .filter(|k| kinds.contains(k) && !started.kinds.contains(k))
+            .collect();
+        if new.is_empty() {
+            return false;
+        }
+        let t = Instant::now();
+        if started.monitor.is_none() {
+            if let Some(monitor) = start_monitor(&new, events) {
+                started.providers = monitor
+                    .providers()
+                    .iter()
+                    .filter_map(|name| gst::DeviceProviderFactory::find(name)?.get())
+                    .collect();
+                started.monitor = Some(monitor);
+            }
+        } else {
+            for factory in gst::DeviceProviderFactory::factories(gst::Rank::MARGINAL) {
+                if !new.iter().any(|&k| factory.has_classes(Some(class_of(k)))) {
+                    continue;
+                }
+                let Some(provider) = factory.get() else {
+                    continue;
+                };
+                if started.providers.contains(&provider) {
+                    continue;
+                }
+                let ev = events.clone();
+                provider.bus().set_sync_handler(move |_, msg| {
+                    if is_device_message(msg) {
+                        ev.bump();
+                    }
+                    gst::BusSyncReply::Drop
+                });
+                match provider.start() {
+                    Ok(()) => started.providers.push(provider),
+                    Err(err) => gst::info!(CAT, "{} did not start: {}", factory.name(), err),
+                }
+            }
+            started.providers.sort_by_cached_key(|p| {
+                let factory = p.factory();
+                (
+                    !factory
+                        .as_ref()
+                        .is_some_and(|f| f.has_classes(Some(class_of(Kind::Video)))),
+                    std::cmp::Reverse(factory.as_ref().map_or(gst::Rank::NONE, |f| f.rank())),
+                    factory.map(|f| f.name().to_string()).unwrap_or_default(),
+                )
+            });
+        }
+        started.kinds.extend(new);
+        gst::info!(
+            CAT,
+            "{:?} providers started in {:?}: {:?}",
+            started.kinds,
+            t.elapsed(),
+            started
+                .providers
+                .iter()
+                .map(|p| p.factory().map(|f| f.name()))
+                .collect::<Vec<_>>()
+        );
+        true
+    }
 }
 
 struct State {
     entries: Vec<DeviceEntry>,
     /// The devices `entries` were built from.
     raw: Vec<gst::Device>,
+    /// The kinds `raw` covers.
+    kinds: Vec<Kind>,
     /// Device events seen / reflected in `entries`.
     posted: u64,
     applied: u64,
@@ -261,6 +374,7 @@ fn start() -> Shared {
         state: Mutex::new(State {
             entries: Vec::new(),
             raw: Vec::new(),
+            kinds: Vec::new(),
             posted: 0,
             applied: 0,
         }),
@@ -269,23 +383,25 @@ fn start() -> Shared {
     let backend = if std::env::var_os(fake::ENV_VAR).is_some() {
         start_fake(&events)
     } else {
-        start_monitor(&events)
+        // Providers start on first use of their kind (`Monitors::ensure`).
+        Backend::Monitors(Monitors::default())
     };
-    let target = events.lock().posted;
-    let raw = raw_devices(&backend);
-    let entries = build(&backend, &raw);
-    {
+    if !matches!(backend, Backend::Monitors(_)) {
+        let target = events.lock().posted;
+        let (raw, kinds) = raw_devices(&backend);
+        let entries = build(&backend, &raw);
         let mut state = events.lock();
         state.entries = entries;
         state.raw = raw;
+        state.kinds = kinds;
         state.applied = target;
+        gst::info!(
+            CAT,
+            "Device monitor started in {:?}: {} devices",
+            started.elapsed(),
+            state.entries.len()
+        );
     }
-    gst::info!(
-        CAT,
-        "Device monitor started in {:?}: {} devices",
-        started.elapsed(),
-        events.lock().entries.len()
-    );
     Shared {
         backend,
         events,
@@ -322,13 +438,23 @@ fn start_fake(events: &Arc<Events>) -> Backend {
     }
 }
 
-fn start_monitor(events: &Arc<Events>) -> Backend {
+fn class_of(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Video => "Video/Source",
+        Kind::Audio => "Audio/Source",
+    }
+}
+
+/// A started monitor for `kinds`, or `None` when no provider serves them or none starts.
+fn start_monitor(kinds: &[Kind], events: &Arc<Events>) -> Option<gst::DeviceMonitor> {
     let monitor = gst::DeviceMonitor::new();
-    let video = monitor.add_filter(Some("Video/Source"), None);
-    let audio = monitor.add_filter(Some("Audio/Source"), None);
-    if video.is_none() && audio.is_none() {
-        gst::info!(CAT, "No device provider for cameras or microphones");
-        return Backend::Empty;
+    let mut matched = false;
+    for &kind in kinds {
+        matched |= monitor.add_filter(Some(class_of(kind)), None).is_some();
+    }
+    if !matched {
+        gst::info!(CAT, "No device provider for {:?}", kinds);
+        return None;
     }
     let ev = events.clone();
     monitor.bus().set_sync_handler(move |_, msg| {
@@ -338,13 +464,15 @@ fn start_monitor(events: &Arc<Events>) -> Backend {
         gst::BusSyncReply::Drop
     });
     match monitor.start() {
-        Ok(()) => {
-            gst::debug!(CAT, "Device providers: {:?}", monitor.providers());
-            Backend::Monitor(monitor)
-        }
+        Ok(()) => Some(monitor),
         Err(err) => {
-            gst::warning!(CAT, "Cannot start the device monitor: {}", err);
-            Backend::Empty
+            gst::warning!(
+                CAT,
+                "Cannot start the device monitor for {:?}: {}",
+                kinds,
+                err
+            );
+            None
         }
     }
 }
@@ -352,7 +480,8 @@ fn start_monitor(events: &Arc<Events>) -> Backend {
 /// How often the worker re-reads the device list of a real monitor without being told. GStreamer
 /// 1.22's GstDeviceMonitor installs its own sync handler on each provider bus, so the most
 /// recently created monitor in the process (the application's, a test's) takes the provider
-/// events away from ours; after that only a re-read notices hot-plugs.
+/// events away from ours, and disposing one clears the handler; after that only a re-read
+/// notices hot-plugs.
 const RESCAN: Duration = Duration::from_secs(1);
 
 fn spawn_worker(shared: &'static Shared) {
@@ -360,7 +489,7 @@ fn spawn_worker(shared: &'static Shared) {
         .name("usermedia-devices".into())
         .spawn(move || {
             let _ = shared.worker.set(std::thread::current().id());
-            let rescan = matches!(shared.backend, Backend::Monitor(_));
+            let rescan = matches!(shared.backend, Backend::Monitors(_));
             loop {
                 let target = {
                     let mut state = shared.events.lock();
@@ -387,11 +516,12 @@ fn spawn_worker(shared: &'static Shared) {
                     }
                     state.posted
                 };
-                let raw = raw_devices(&shared.backend);
+                let (raw, kinds) = raw_devices(&shared.backend);
                 {
                     let mut state = shared.events.lock();
                     if raw == state.raw {
                         // A rescan, or an event that changed nothing.
+                        state.kinds = kinds;
                         state.applied = target;
                         shared.events.cond.notify_all();
                         continue;
@@ -405,9 +535,12 @@ fn spawn_worker(shared: &'static Shared) {
                 }
                 let changes = {
                     let mut state = shared.events.lock();
-                    let changes = diff(&state.entries, &entries);
+                    // Devices of a kind that was not looked at before are not news.
+                    let mut changes = diff(&state.entries, &entries);
+                    changes.retain(|c| state.kinds.contains(&c.entry.info.kind()));
                     state.entries = entries;
                     state.raw = raw;
+                    state.kinds = kinds;
                     state.applied = target;
                     shared.events.cond.notify_all();
                     changes
@@ -458,38 +591,40 @@ fn change(kind: DeviceChangeKind, entry: DeviceEntry) -> DeviceChange {
     }
 }
 
-/// The backend's current devices, unfiltered, in provider order.
-fn raw_devices(backend: &Backend) -> Vec<gst::Device> {
+/// The backend's current devices in provider order, and the kinds they cover.
+fn raw_devices(backend: &Backend) -> (Vec<gst::Device>, Vec<Kind>) {
     match backend {
         // The provider keeps its devices in list order, which is the enumeration order.
-        Backend::Fake(provider) => provider
-            .published()
-            .into_iter()
-            .map(|d| d.upcast())
-            .collect(),
-        Backend::Monitor(monitor) => monitor_devices(monitor),
-        Backend::Empty => Vec::new(),
+        Backend::Fake(provider) => (
+            provider
+                .published()
+                .into_iter()
+                .map(|d| d.upcast())
+                .collect(),
+            vec![Kind::Video, Kind::Audio],
+        ),
+        Backend::Monitors(monitors) => {
+            let (providers, kinds) = {
+                let started = lock(&monitors.started);
+                (started.providers.clone(), started.kinds.clone())
+            };
+            (monitor_devices(&providers, &kinds), kinds)
+        }
+        Backend::Empty => (Vec::new(), vec![Kind::Video, Kind::Audio]),
     }
 }
 
-/// `gst_device_monitor_get_devices()` restricted to the providers that started. The monitor's
-/// own call probes every provider that failed to start (pulse without a daemon: a connection
-/// attempt, ~0.4 ms, possibly an autospawn) each time, which a periodic re-read must not do.
-fn monitor_devices(monitor: &gst::DeviceMonitor) -> Vec<gst::Device> {
-    let providers: Vec<gst::DeviceProvider> = monitor
-        .providers()
+/// `gst_device_monitor_get_devices()` over the started providers, for the started kinds. The
+/// monitor's own call probes every provider that failed to start (pulse without a daemon: a
+/// connection attempt, ~0.4 ms, possibly an autospawn) each time, which a periodic re-read must
+/// not do; the providers are kept from the start, so a re-read does no registry look-ups.
+fn monitor_devices(providers: &[gst::DeviceProvider], kinds: &[Kind]) -> Vec<gst::Device> {
+    let providers: Vec<&gst::DeviceProvider> =
+        providers.iter().filter(|p| p.is_started()).collect();
+    let hidden: Vec<glib::GString> = providers
         .iter()
-        .filter_map(|name| gst::DeviceProviderFactory::find(name)?.get())
-        .filter(|p| p.is_started())
+        .flat_map(|p| p.hidden_providers())
         .collect();
-    let hidden: Vec<glib::GString> = if monitor.shows_all_devices() {
-        Vec::new()
-    } else {
-        providers
-            .iter()
-            .flat_map(|p| p.hidden_providers())
-            .collect()
-    };
     providers
         .iter()
         .filter(|p| {
@@ -497,7 +632,7 @@ fn monitor_devices(monitor: &gst::DeviceMonitor) -> Vec<gst::Device> {
                 .is_none_or(|f| !hidden.iter().any(|h| *h == f.name()))
         })
         .flat_map(|p| p.devices())
-        .filter(|d| d.has_classes("Video/Source") || d.has_classes("Audio/Source"))
+        .filter(|d| kinds.iter().any(|&k| d.has_classes(class_of(k))))
         .collect()
 }
 

@@ -316,7 +316,15 @@ impl UserMediaSrc {
             ));
         }
 
-        let entries = device::enumerate();
+        // Only the providers of the requested kinds are started.
+        let kinds: Vec<engine::Kind> = [
+            constraints.video.as_ref().map(|_| engine::Kind::Video),
+            constraints.audio.as_ref().map(|_| engine::Kind::Audio),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let entries = device::enumerate_kinds(&kinds);
         let devices: Vec<engine::Device> = entries.iter().map(|e| e.info.clone()).collect();
         let echo_probe = self.echo_probe_name(&settings);
         let audio_env = engine::AudioEnvironment {
