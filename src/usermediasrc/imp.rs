@@ -436,6 +436,21 @@ impl UserMediaSrc {
         if compressed {
             chain.push(make_decoder(&native)?);
         }
+        // Frames are dropped before they are cropped and scaled, so only the frames delivered
+        // are scaled.
+        if let Some(rate) = plan.max_frame_rate {
+            let r = make("videorate", "video_rate")?;
+            r.set_property("drop-only", true);
+            chain.push(r);
+            let f = make("capsfilter", "video_framerate")?;
+            f.set_property(
+                "caps",
+                gst::Caps::builder("video/x-raw")
+                    .field("framerate", fraction(rate))
+                    .build(),
+            );
+            chain.push(f);
+        }
         if plan.width != plan.native_width || plan.height != plan.native_height {
             if let Some(crop) = plan.crop {
                 let c = make("videocrop", "video_crop")?;
@@ -459,19 +474,6 @@ impl UserMediaSrc {
                     .field("width", plan.width as i32)
                     .field("height", plan.height as i32)
                     .field("pixel-aspect-ratio", gst::Fraction::new(1, 1))
-                    .build(),
-            );
-            chain.push(f);
-        }
-        if let Some(rate) = plan.max_frame_rate {
-            let r = make("videorate", "video_rate")?;
-            r.set_property("drop-only", true);
-            chain.push(r);
-            let f = make("capsfilter", "video_framerate")?;
-            f.set_property(
-                "caps",
-                gst::Caps::builder("video/x-raw")
-                    .field("framerate", fraction(rate))
                     .build(),
             );
             chain.push(f);
