@@ -1,0 +1,1275 @@
+// Copyright (C) 2026 The usermediasrc authors
+//
+// This Source Code Form is subject to the terms of the Mozilla Public License, v2.0.
+// If a copy of the MPL was not distributed with this file, You can obtain one at
+// <https://mozilla.org/MPL/2.0/>.
+//
+// SPDX-License-Identifier: MPL-2.0
+
+//! What `usermediasrc` costs over the hand-written `source ! capsfilter` pipeline on the same
+//! device: A (usermediasrc) and B (hand-written) alternate in one run, and the medians and
+//! ratios are printed as a markdown table.
+//!
+//! ```sh
+//! cargo run --release --example bench_pipeline -- [--rounds N] [--cpu-rounds N]
+//!     [--cpu-seconds S] [--backends fake,vdev] [--quick]
+//! ```
+//!
+//! Measurements, each on fake devices and, when `VDEV_DIR` is set (`tests/vdev/vdev.sh start`),
+//! on the PipeWire virtual cameras:
+//!
+//! 1. time from `set_state(PLAYING)` to the first buffer at the sink: the first element of a
+//!    fresh process (a child process per sample; usermediasrc pays the device probe there) and
+//!    later elements of one process;
+//! 2. process CPU time per frame in a native 1080p mode (a child process per sample), and
+//!    whether every buffer reaches the sink in the memory the source produced;
+//! 3. the same for the crop/scale and decimation path (1280x720@30 → 640x360@≤15) against
+//!    `videoscale ! capsfilter ! videorate drop-only=true ! capsfilter`;
+//! 4. applyConstraints: from setting `constraints` (640x360 → 320x180 on the same device) to the
+//!    first buffer of the new size at the sink, against changing a hand-written capsfilter.
+//!
+//! Samples are taken in ABBA order (A first in even rounds, B first in odd ones); A/B is the
+//! median of the per-round ratios, so slow drifts of the machine's load cancel out.
+//!
+//! The program re-invokes itself (`child …`) for the measurements, so each backend runs in its
+//! own processes: `GST_USERMEDIA_FAKE_DEVICES` is read once per process.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use gst::prelude::*;
+
+/// The fake devices: a native 1080p30 camera, a 720p30 camera for the scaling path, and a
+/// microphone (so the probe has both kinds to sort, as on a real machine).
+const FAKE_DEVICES: &str = r#"[
+ {"kind": "videoinput", "deviceId": "cam-1080p30", "label": "Fake 1080p30",
+  "caps": "video/x-raw,format=NV12,width=1920,height=1080,framerate=30/1"},
+ {"kind": "videoinput", "deviceId": "cam-720p30", "label": "Fake 720p30",
+  "caps": "video/x-raw,format=YUY2,width=1280,height=720,framerate=30/1"},
+ {"kind": "audioinput", "deviceId": "mic", "label": "Fake microphone",
+  "caps": "audio/x-raw,format=S16LE,rate=48000,channels=1"}
+]"#;
+
+/// One camera as both variants open it.
+#[derive(Clone, Copy)]
+struct Camera {
+    /// usermediasrc deviceId.
+    device_id: &'static str,
+    /// Hand-written source element.
+    source: &'static str,
+    /// Hand-written caps: the camera's native mode.
+    caps: &'static str,
+    /// Shown in the table.
+    mode: &'static str,
+}
+
+#[derive(Clone, Copy)]
+struct Backend {
+    name: &'static str,
+    /// Native-mode measurements (time to first buffer, CPU per frame, zero copy).
+    native: Camera,
+    /// Crop/scale/decimation and applyConstraints.
+    scaled: Camera,
+}
+
+const FAKE: Backend = Backend {
+    name: "fake",
+    native: Camera {
+        device_id: "cam-1080p30",
+        source: "usermediafakesrc device-id=cam-1080p30",
+        caps: "video/x-raw,format=NV12,width=1920,height=1080,framerate=30/1",
+        mode: "NV12 1920x1080@30",
+    },
+    scaled: Camera {
+        device_id: "cam-720p30",
+        source: "usermediafakesrc device-id=cam-720p30",
+        caps: "video/x-raw,format=YUY2,width=1280,height=720,framerate=30/1",
+        mode: "YUY2 1280x720@30",
+    },
+};
+
+const VDEV: Backend = Backend {
+    name: "vdev",
+    native: Camera {
+        device_id: "pipewire:vdev-cam-1080p60",
+        source: "pipewiresrc target-object=vdev-cam-1080p60",
+        caps: "video/x-raw,format=NV12,width=1920,height=1080,framerate=60/1",
+        mode: "NV12 1920x1080@60",
+    },
+    scaled: Camera {
+        device_id: "pipewire:vdev-cam-720p",
+        source: "pipewiresrc target-object=vdev-cam-720p",
+        caps: "video/x-raw,format=YUY2,width=1280,height=720,framerate=30/1",
+        mode: "YUY2 1280x720@30",
+    },
+};
+
+fn backend(name: &str) -> Backend {
+    match name {
+        "fake" => FAKE,
+        "vdev" => VDEV,
+        other => panic!("unknown backend {other}"),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Variant {
+    /// usermediasrc.
+    A,
+    /// The hand-written pipeline.
+    B,
+}
+
+impl Variant {
+    fn parse(s: &str) -> Variant {
+        match s {
+            "A" => Variant::A,
+            "B" => Variant::B,
+            other => panic!("unknown variant {other}"),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Variant::A => "A",
+            Variant::B => "B",
+        }
+    }
+
+    /// ABBA order: A first in even rounds.
+    fn order(round: usize) -> [Variant; 2] {
+        if round.is_multiple_of(2) {
+            [Variant::A, Variant::B]
+        } else {
+            [Variant::B, Variant::A]
+        }
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("child") {
+        child(&args[1..]);
+    } else {
+        orchestrate(&args);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child processes: one measurement (or one in-process series), results on stdout as
+// `RESULT <key> <value>` lines.
+
+fn child(args: &[String]) {
+    let what = args.first().expect("child: what to measure").as_str();
+    let backend = backend(args.get(1).expect("child: backend"));
+    gst::init().expect("gst init");
+    gstusermedia::plugin_register_static().expect("register the usermedia plugin");
+    let arg = |i: usize| args.get(i).map(String::as_str).unwrap_or_default();
+    match what {
+        "ttfb-first" => {
+            let v = Variant::parse(arg(2));
+            let t = ttfb_once(&native_pipeline(backend, v));
+            result("ttfb", t.as_secs_f64());
+        }
+        "ttfb-warm" => {
+            let rounds: usize = arg(2).parse().expect("rounds");
+            // Warm-up: the device probe, plugin loading, first pattern rendering.
+            for v in [Variant::A, Variant::B] {
+                ttfb_once(&native_pipeline(backend, v));
+            }
+            for round in 0..rounds {
+                for v in Variant::order(round) {
+                    let t = ttfb_once(&native_pipeline(backend, v));
+                    result(&format!("ttfb.{}.{round}", v.name()), t.as_secs_f64());
+                }
+            }
+        }
+        "cpu" => {
+            let case = arg(2);
+            let v = Variant::parse(arg(3));
+            let seconds: f64 = arg(4).parse().expect("seconds");
+            let desc = match case {
+                "native" => native_pipeline(backend, v),
+                "rescale" => rescale_pipeline(backend, v, false),
+                "rescale-rate-first" => rescale_pipeline(backend, v, true),
+                other => panic!("unknown case {other}"),
+            };
+            cpu_per_frame(&desc, Duration::from_secs_f64(seconds));
+        }
+        // Diagnostics: any pipeline, optionally with providers (or, `monitor`, the device
+        // monitor) started first.
+        "cpu-desc" => {
+            let mut providers = Vec::new();
+            for name in arg(4).split(',').filter(|n| !n.is_empty()) {
+                if name == "monitor" {
+                    gstusermedia::device::enumerate();
+                } else {
+                    let p = gst::DeviceProviderFactory::by_name(name).expect("provider");
+                    p.start().expect("start provider");
+                    providers.push(p);
+                }
+            }
+            let seconds: f64 = arg(3).parse().expect("seconds");
+            cpu_per_frame(arg(2), Duration::from_secs_f64(seconds));
+        }
+        "probe" => {
+            let t = Instant::now();
+            gstusermedia::device::enumerate_kinds(&[gstusermedia::engine::Kind::Video]);
+            result("probe", t.elapsed().as_secs_f64());
+        }
+        // One device provider, first in a process: loading its plugin, then starting it.
+        "provider-cost" => {
+            let t0 = Instant::now();
+            let p = gst::DeviceProviderFactory::find(arg(2))
+                .and_then(|f| f.get())
+                .unwrap_or_else(|| fail(&format!("no device provider {}", arg(2))));
+            let t1 = Instant::now();
+            let started = p.start().is_ok();
+            let t2 = Instant::now();
+            result("load", (t1 - t0).as_secs_f64());
+            result("start", (t2 - t1).as_secs_f64());
+            result("started", if started { 1.0 } else { 0.0 });
+        }
+        "zerocopy" => {
+            let v = Variant::parse(arg(2));
+            zero_copy(&native_pipeline(backend, v), v, 90);
+        }
+        "apply" => {
+            let rounds: usize = arg(2).parse().expect("rounds");
+            apply_series(backend, rounds);
+        }
+        other => panic!("unknown child measurement {other}"),
+    }
+}
+
+fn result(key: &str, value: f64) {
+    println!("RESULT {key} {value}");
+    let _ = std::io::stdout().flush();
+}
+
+fn constraints(device_id: &str, extra: &str) -> String {
+    format!("{{video: {{deviceId: {{exact: '{device_id}'}}{extra}}}}}")
+}
+
+fn sink() -> &'static str {
+    "fakesink name=sink sync=false"
+}
+
+/// The native mode: usermediasrc with only a deviceId, or `source ! caps ! sink`.
+fn native_pipeline(b: Backend, v: Variant) -> String {
+    let cam = b.native;
+    match v {
+        Variant::A => format!(
+            "usermediasrc name=um constraints=\"{}\" ! {}",
+            constraints(cam.device_id, ""),
+            sink()
+        ),
+        Variant::B => format!("{} name=src ! {} ! {}", cam.source, cam.caps, sink()),
+    }
+}
+
+/// 1280x720@30 delivered as 640x360@≤15; the hand-written pipeline scales then drops frames,
+/// or with `rate_first` drops then scales.
+fn rescale_pipeline(b: Backend, v: Variant, rate_first: bool) -> String {
+    let cam = b.scaled;
+    match v {
+        Variant::A => format!(
+            "usermediasrc name=um constraints=\"{}\" ! {}",
+            constraints(
+                cam.device_id,
+                ", width: {exact: 640}, height: {exact: 360}, frameRate: {max: 15}"
+            ),
+            sink()
+        ),
+        Variant::B => {
+            let scale = "videoscale ! video/x-raw,width=640,height=360,pixel-aspect-ratio=1/1";
+            let rate = "videorate drop-only=true ! video/x-raw,framerate=15/1";
+            let (first, second) = if rate_first {
+                (rate, scale)
+            } else {
+                (scale, rate)
+            };
+            format!(
+                "{} name=src ! {} ! {first} ! {second} ! {}",
+                cam.source,
+                cam.caps,
+                sink()
+            )
+        }
+    }
+}
+
+const SIZE_CONSTRAINTS: [&str; 2] = [
+    ", width: {exact: 640}, height: {exact: 360}",
+    ", width: {exact: 320}, height: {exact: 180}",
+];
+
+/// applyConstraints: usermediasrc at 640x360, or `source ! caps ! videoscale ! size caps`.
+fn apply_pipeline(b: Backend, v: Variant) -> String {
+    let cam = b.scaled;
+    match v {
+        Variant::A => format!(
+            "usermediasrc name=um constraints=\"{}\" ! {}",
+            constraints(cam.device_id, SIZE_CONSTRAINTS[0]),
+            sink()
+        ),
+        Variant::B => format!(
+            "{} name=src ! {} ! videoscale ! capsfilter name=size caps={} ! {}",
+            cam.source,
+            cam.caps,
+            size_caps(640, 360),
+            sink()
+        ),
+    }
+}
+
+fn size_caps(width: i32, height: i32) -> String {
+    format!("video/x-raw,width={width},height={height},pixel-aspect-ratio=1/1")
+}
+
+fn launch(desc: &str) -> gst::Pipeline {
+    gst::parse::launch(desc)
+        .unwrap_or_else(|e| fail(&format!("cannot build {desc}: {e}")))
+        .downcast::<gst::Pipeline>()
+        .expect("a pipeline")
+}
+
+fn by_name(pipeline: &gst::Pipeline, name: &str) -> gst::Element {
+    pipeline
+        .by_name(name)
+        .unwrap_or_else(|| fail(&format!("no element {name}")))
+}
+
+fn fail(msg: &str) -> ! {
+    eprintln!("bench_pipeline: {msg}");
+    std::process::exit(2);
+}
+
+/// Waits for a value from a streaming thread, failing on a bus error or after `timeout`.
+fn wait<T>(
+    pipeline: &gst::Pipeline,
+    rx: &mpsc::Receiver<T>,
+    timeout: Duration,
+) -> Result<T, String> {
+    let bus = pipeline.bus().expect("pipeline bus");
+    let deadline = Instant::now() + timeout;
+    loop {
+        match rx.recv_timeout(Duration::from_millis(50)) {
+            Ok(v) => return Ok(v),
+            Err(mpsc::RecvTimeoutError::Disconnected) => return Err("probe gone".into()),
+            Err(mpsc::RecvTimeoutError::Timeout) => (),
+        }
+        if let Some(msg) = bus.pop_filtered(&[gst::MessageType::Error])
+            && let gst::MessageView::Error(e) = msg.view()
+        {
+            return Err(format!(
+                "{}: {} ({:?})",
+                e.src().map(|s| s.path_string()).unwrap_or_default(),
+                e.error(),
+                e.debug()
+            ));
+        }
+        if Instant::now() >= deadline {
+            return Err("timed out".into());
+        }
+    }
+}
+
+fn stop(pipeline: &gst::Pipeline) {
+    let _ = pipeline.set_state(gst::State::Null);
+}
+
+/// From `set_state(PLAYING)` to the first buffer at the sink pad.
+fn ttfb_once(desc: &str) -> Duration {
+    let pipeline = launch(desc);
+    let pad = by_name(&pipeline, "sink").static_pad("sink").unwrap();
+    let (tx, rx) = mpsc::sync_channel::<Instant>(1);
+    pad.add_probe(gst::PadProbeType::BUFFER, move |_, _| {
+        let _ = tx.try_send(Instant::now());
+        gst::PadProbeReturn::Remove
+    });
+    let t0 = Instant::now();
+    if pipeline.set_state(gst::State::Playing).is_err() {
+        let err = wait(&pipeline, &rx, Duration::from_millis(100)).err();
+        fail(&format!("{desc}: cannot start: {err:?}"));
+    }
+    let first = wait(&pipeline, &rx, Duration::from_secs(20))
+        .unwrap_or_else(|e| fail(&format!("{desc}: {e}")));
+    stop(&pipeline);
+    first - t0
+}
+
+fn process_cpu_time() -> Duration {
+    #[repr(C)]
+    struct Timespec {
+        tv_sec: i64,
+        tv_nsec: i64,
+    }
+    unsafe extern "C" {
+        fn clock_gettime(clock: i32, tp: *mut Timespec) -> i32;
+    }
+    const CLOCK_PROCESS_CPUTIME_ID: i32 = 2;
+    let mut ts = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec (64-bit time_t and long on the Linux targets
+    // this plugin supports).
+    let rc = unsafe { clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID)");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Process CPU time per frame reaching the sink, in steady state (after 0.5 s of warm-up).
+fn cpu_per_frame(desc: &str, window: Duration) {
+    let pipeline = launch(desc);
+    let pad = by_name(&pipeline, "sink").static_pad("sink").unwrap();
+    let frames = Arc::new(AtomicU64::new(0));
+    let (tx, rx) = mpsc::sync_channel::<()>(1);
+    {
+        let frames = frames.clone();
+        pad.add_probe(gst::PadProbeType::BUFFER, move |_, _| {
+            if frames.fetch_add(1, Ordering::Relaxed) == 0 {
+                let _ = tx.try_send(());
+            }
+            gst::PadProbeReturn::Ok
+        });
+    }
+    if pipeline.set_state(gst::State::Playing).is_err() {
+        fail(&format!("{desc}: cannot start"));
+    }
+    wait(&pipeline, &rx, Duration::from_secs(20)).unwrap_or_else(|e| fail(&format!("{desc}: {e}")));
+    std::thread::sleep(Duration::from_millis(500));
+    let threads0 = thread_times();
+    let (c0, f0, t0) = (
+        process_cpu_time(),
+        frames.load(Ordering::Relaxed),
+        Instant::now(),
+    );
+    std::thread::sleep(window);
+    let (c1, f1, t1) = (
+        process_cpu_time(),
+        frames.load(Ordering::Relaxed),
+        Instant::now(),
+    );
+    if std::env::var_os("BENCH_THREADS").is_some() {
+        for (tid, (name, t)) in thread_times() {
+            let before = threads0.get(&tid).map_or(0, |(_, t)| *t);
+            eprintln!(
+                "thread {tid} {name}: {:.1} µs/frame",
+                (t - before) as f64 / 1e3 / (frames.load(Ordering::Relaxed) - f0) as f64
+            );
+        }
+    }
+    let caps = pad
+        .current_caps()
+        .map(|c| c.to_string())
+        .unwrap_or_default();
+    if let Some(msg) = pipeline
+        .bus()
+        .unwrap()
+        .pop_filtered(&[gst::MessageType::Error])
+    {
+        fail(&format!("{desc}: {msg:?}"));
+    }
+    stop(&pipeline);
+    let n = f1 - f0;
+    if n == 0 {
+        fail(&format!("{desc}: no frames in the window"));
+    }
+    result("cpu_per_frame", (c1 - c0).as_secs_f64() / n as f64);
+    result("fps", n as f64 / (t1 - t0).as_secs_f64());
+    result(
+        "cpu_load",
+        (c1 - c0).as_secs_f64() / (t1 - t0).as_secs_f64(),
+    );
+    println!("CAPS {caps}");
+}
+
+/// CPU time (ns) of each live thread of this process, by thread id.
+fn thread_times() -> BTreeMap<u32, (String, u64)> {
+    let mut out = BTreeMap::new();
+    let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
+        return out;
+    };
+    for e in dir.flatten() {
+        let Ok(tid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let path = e.path();
+        let t = std::fs::read_to_string(path.join("schedstat"))
+            .ok()
+            .and_then(|s| s.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0);
+        let name = std::fs::read_to_string(path.join("comm"))
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default();
+        out.insert(tid, (name, t));
+    }
+    out
+}
+
+/// Records the GstMemory and the mapped data address of each buffer at the source's src pad and
+/// at the sink, and compares them buffer by buffer.
+fn zero_copy(desc: &str, v: Variant, count: usize) {
+    type Seen = Arc<Mutex<Vec<(usize, usize)>>>;
+    fn record(pad: &gst::Pad, seen: Seen) {
+        pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
+            if let Some(buffer) = info.buffer() {
+                let mem = buffer.peek_memory(0);
+                let data = mem.map_readable().map(|m| m.as_ptr() as usize).unwrap_or(0);
+                seen.lock().unwrap().push((mem.as_ptr() as usize, data));
+            }
+            gst::PadProbeReturn::Ok
+        });
+    }
+    let pipeline = launch(desc);
+    let at_source: Seen = Arc::default();
+    let at_sink: Seen = Arc::default();
+    record(
+        &by_name(&pipeline, "sink").static_pad("sink").unwrap(),
+        at_sink.clone(),
+    );
+    match v {
+        Variant::A => {
+            // The device source exists once selection ran (READY→PAUSED, before data flows).
+            let um = by_name(&pipeline, "um");
+            let at_source = at_source.clone();
+            um.connect_pad_added(move |um, _| {
+                let source = um
+                    .downcast_ref::<gst::Bin>()
+                    .and_then(|b| b.by_name("video_source"))
+                    .unwrap_or_else(|| fail("usermediasrc has no video_source"));
+                record(&source.static_pad("src").unwrap(), at_source.clone());
+            });
+        }
+        Variant::B => record(
+            &by_name(&pipeline, "src").static_pad("src").unwrap(),
+            at_source.clone(),
+        ),
+    }
+    if pipeline.set_state(gst::State::Playing).is_err() {
+        fail(&format!("{desc}: cannot start"));
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while at_sink.lock().unwrap().len() < count && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    stop(&pipeline);
+    let src = at_source.lock().unwrap();
+    let snk = at_sink.lock().unwrap();
+    let n = src.len().min(snk.len());
+    let same = src.iter().zip(snk.iter()).filter(|(a, b)| a == b).count();
+    result("zerocopy.same", same as f64);
+    result("zerocopy.total", n as f64);
+}
+
+/// applyConstraints latency, alternating usermediasrc and a hand-written capsfilter change, one
+/// fresh pipeline per sample.
+fn apply_series(b: Backend, rounds: usize) {
+    // Warm-up: the device probe and plugin loading.
+    for v in [Variant::A, Variant::B] {
+        ttfb_once(&apply_pipeline(b, v));
+    }
+    let mut a_supported = true;
+    for round in 0..rounds {
+        for v in Variant::order(round) {
+            if v == Variant::A && !a_supported {
+                continue;
+            }
+            match apply_once(b, v) {
+                Ok(t) => result(&format!("apply.{}.{round}", v.name()), t.as_secs_f64()),
+                Err(e) if v == Variant::A => {
+                    eprintln!("bench_pipeline: usermediasrc applyConstraints: {e}");
+                    result("apply.A.unsupported", 1.0);
+                    a_supported = false;
+                }
+                Err(e) => fail(&format!("hand-written caps change: {e}")),
+            }
+        }
+    }
+}
+
+fn apply_once(b: Backend, v: Variant) -> Result<Duration, String> {
+    let desc = apply_pipeline(b, v);
+    let pipeline = launch(&desc);
+    let pad = by_name(&pipeline, "sink").static_pad("sink").unwrap();
+    // 0: any buffer; otherwise the width to wait for.
+    let want = Arc::new(AtomicI32::new(0));
+    let (tx, rx) = mpsc::sync_channel::<Instant>(1);
+    {
+        let want = want.clone();
+        pad.add_probe(gst::PadProbeType::BUFFER, move |pad, _| {
+            let w = want.load(Ordering::Acquire);
+            let hit = w == 0
+                || pad
+                    .current_caps()
+                    .and_then(|c| c.structure(0).and_then(|s| s.get::<i32>("width").ok()))
+                    == Some(w);
+            if hit {
+                let _ = tx.try_send(Instant::now());
+            }
+            gst::PadProbeReturn::Ok
+        });
+    }
+    if pipeline.set_state(gst::State::Playing).is_err() {
+        stop(&pipeline);
+        return Err("cannot start".into());
+    }
+    let result = (|| {
+        wait(&pipeline, &rx, Duration::from_secs(20))?;
+        // A few frames in the first size, then drain what the probe queued.
+        std::thread::sleep(Duration::from_millis(150));
+        while rx.try_recv().is_ok() {}
+        want.store(320, Ordering::Release);
+        while rx.try_recv().is_ok() {}
+        let t0 = Instant::now();
+        match v {
+            Variant::A => by_name(&pipeline, "um").set_property(
+                "constraints",
+                constraints(b.scaled.device_id, SIZE_CONSTRAINTS[1]),
+            ),
+            Variant::B => by_name(&pipeline, "size").set_property(
+                "caps",
+                gst::Caps::builder("video/x-raw")
+                    .field("width", 320)
+                    .field("height", 180)
+                    .field("pixel-aspect-ratio", gst::Fraction::new(1, 1))
+                    .build(),
+            ),
+        }
+        let t = wait(&pipeline, &rx, Duration::from_secs(3))
+            .map_err(|e| format!("no 320x180 buffer: {e}"))?;
+        Ok(t - t0)
+    })();
+    stop(&pipeline);
+    result
+}
+
+// ---------------------------------------------------------------------------------------------
+// The orchestrator: spawns the children in alternating order and prints the table.
+
+struct Options {
+    rounds: usize,
+    cpu_rounds: usize,
+    cpu_seconds: f64,
+    backends: Vec<String>,
+    /// Measurement groups to run (all when empty).
+    only: Vec<String>,
+}
+
+impl Options {
+    fn runs(&self, group: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|g| g == group)
+    }
+}
+
+/// Measurement groups, for `--only`.
+const GROUPS: [&str; 6] = [
+    "ttfb-first",
+    "ttfb-warm",
+    "cpu",
+    "zerocopy",
+    "rescale",
+    "apply",
+];
+
+fn usage() -> ! {
+    eprintln!(
+        "usage: bench_pipeline [--rounds N] [--cpu-rounds N] [--cpu-seconds S] \
+         [--backends fake,vdev] [--only GROUP,...] [--quick]\n  \
+         GROUP: {}",
+        GROUPS.join(", ")
+    );
+    std::process::exit(2);
+}
+
+fn parse_options(args: &[String]) -> Options {
+    let mut o = Options {
+        rounds: 30,
+        cpu_rounds: 8,
+        cpu_seconds: 3.0,
+        backends: vec!["fake".into(), "vdev".into()],
+        only: Vec::new(),
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = || it.next().cloned().unwrap_or_else(|| usage());
+        match a.as_str() {
+            "--rounds" => o.rounds = value().parse().unwrap_or_else(|_| usage()),
+            "--cpu-rounds" => o.cpu_rounds = value().parse().unwrap_or_else(|_| usage()),
+            "--cpu-seconds" => o.cpu_seconds = value().parse().unwrap_or_else(|_| usage()),
+            "--backends" => o.backends = value().split(',').map(String::from).collect(),
+            "--only" => {
+                o.only = value().split(',').map(String::from).collect();
+                if o.only.iter().any(|g| !GROUPS.contains(&g.as_str())) {
+                    usage();
+                }
+            }
+            "--quick" => {
+                o.rounds = 6;
+                o.cpu_rounds = 2;
+                o.cpu_seconds = 1.0;
+            }
+            _ => usage(),
+        }
+    }
+    if o.rounds == 0 || o.cpu_rounds == 0 {
+        usage();
+    }
+    o
+}
+
+/// `RESULT` values of children, by key.
+type Results = BTreeMap<String, Vec<f64>>;
+
+fn run_child(env: &ChildEnv, args: &[&str]) -> Results {
+    let exe = std::env::current_exe().expect("own executable");
+    let mut cmd = Command::new(exe);
+    cmd.arg("child").args(args).stdin(Stdio::null());
+    match env {
+        ChildEnv::Fake => {
+            cmd.env("GST_USERMEDIA_FAKE_DEVICES", FAKE_DEVICES);
+        }
+        ChildEnv::Real => {
+            cmd.env_remove("GST_USERMEDIA_FAKE_DEVICES");
+        }
+    }
+    let out = cmd.output().expect("spawn a measurement process");
+    if !out.status.success() {
+        eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+        fail(&format!("child {args:?} failed ({})", out.status));
+    }
+    let mut results = Results::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let mut parts = line.split_whitespace();
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some("RESULT"), Some(k), Some(v)) => {
+                if let Ok(v) = v.parse() {
+                    results.entry(k.to_string()).or_default().push(v);
+                }
+            }
+            (Some("CAPS"), _, _) => {
+                results
+                    .entry(format!("caps:{}", &line[5..]))
+                    .or_default()
+                    .push(1.0);
+            }
+            _ => (),
+        }
+    }
+    results
+}
+
+enum ChildEnv {
+    Fake,
+    Real,
+}
+
+fn median(v: &[f64]) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    let mut s = v.to_vec();
+    s.sort_by(|a, b| a.total_cmp(b));
+    let n = s.len();
+    if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        (s[n / 2 - 1] + s[n / 2]) / 2.0
+    }
+}
+
+/// Paired samples of one measurement.
+#[derive(Default)]
+struct Pairs {
+    a: Vec<f64>,
+    b: Vec<f64>,
+}
+
+impl Pairs {
+    fn push(&mut self, v: Variant, x: f64) {
+        match v {
+            Variant::A => self.a.push(x),
+            Variant::B => self.b.push(x),
+        }
+    }
+
+    /// Median of the per-round ratios A/B.
+    fn ratio(&self) -> f64 {
+        let r: Vec<f64> = self.a.iter().zip(&self.b).map(|(a, b)| a / b).collect();
+        median(&r)
+    }
+}
+
+/// One table row.
+struct Row {
+    measurement: String,
+    device: String,
+    unit: &'static str,
+    scale: f64,
+    pairs: Pairs,
+    goal: Goal,
+    /// Replaces the computed status.
+    status: Option<String>,
+    note: String,
+}
+
+#[derive(Clone, Copy)]
+enum Goal {
+    /// A/B at most this.
+    Ratio(f64),
+    /// A/B at most this, or A at most B + this many seconds.
+    RatioOrAbs(f64, f64),
+    None,
+}
+
+impl Row {
+    fn new(measurement: &str, device: &str, unit: &'static str, goal: Goal) -> Row {
+        Row {
+            measurement: measurement.into(),
+            device: device.into(),
+            unit,
+            scale: match unit {
+                "ms" => 1e3,
+                "µs" => 1e6,
+                _ => 1.0,
+            },
+            pairs: Pairs::default(),
+            goal,
+            status: None,
+            note: String::new(),
+        }
+    }
+
+    fn status(&self) -> String {
+        if let Some(s) = &self.status {
+            return s.clone();
+        }
+        let (a, b, r) = (
+            median(&self.pairs.a),
+            median(&self.pairs.b),
+            self.pairs.ratio(),
+        );
+        let met = match self.goal {
+            Goal::None => return String::new(),
+            _ if !r.is_finite() => return "n/a".into(),
+            Goal::Ratio(g) => r <= g,
+            Goal::RatioOrAbs(g, abs) => r <= g || a - b <= abs,
+        };
+        if met { "met" } else { "**not met**" }.into()
+    }
+
+    fn goal_text(&self) -> String {
+        match self.goal {
+            Goal::Ratio(g) => format!("≤ {g}×"),
+            Goal::RatioOrAbs(g, abs) => format!("≤ {g}× or +{} ms", abs * 1e3),
+            Goal::None => String::new(),
+        }
+    }
+
+    fn markdown(&self) -> String {
+        let fmt = |v: f64| {
+            if self.unit.is_empty() {
+                String::new()
+            } else if v.is_finite() {
+                let x = v * self.scale;
+                if x >= 100.0 {
+                    format!("{x:.0} {}", self.unit)
+                } else if x >= 10.0 {
+                    format!("{x:.1} {}", self.unit)
+                } else {
+                    format!("{x:.2} {}", self.unit)
+                }
+            } else {
+                "n/a".into()
+            }
+        };
+        let r = self.pairs.ratio();
+        let ratio = |x: f64| {
+            if self.unit.is_empty() {
+                String::new()
+            } else if x.is_finite() {
+                format!("{x:.3}")
+            } else {
+                "n/a".into()
+            }
+        };
+        format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            self.measurement,
+            self.device,
+            fmt(median(&self.pairs.a)),
+            fmt(median(&self.pairs.b)),
+            ratio(r),
+            ratio(1.0 / r),
+            self.goal_text(),
+            self.status(),
+            self.note
+        )
+    }
+}
+
+fn progress(msg: &str) {
+    eprintln!("[{:>6.1}s] {msg}", started().elapsed().as_secs_f64());
+}
+
+fn started() -> Instant {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    *START.get_or_init(Instant::now)
+}
+
+fn orchestrate(args: &[String]) {
+    let opts = parse_options(args);
+    started();
+    let load_before = loadavg();
+    let mut rows: Vec<Row> = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
+    for name in &opts.backends {
+        let b = backend(name);
+        let env = match b.name {
+            "fake" => ChildEnv::Fake,
+            _ => {
+                if std::env::var_os("VDEV_DIR").is_none() {
+                    notes.push(
+                        "PipeWire virtual cameras: skipped (VDEV_DIR is not set; \
+                         `scripts/bench.sh` starts them with tests/vdev/vdev.sh when PipeWire \
+                         is installed)."
+                            .into(),
+                    );
+                    continue;
+                }
+                ChildEnv::Real
+            }
+        };
+        rows.extend(run_backend(b, &env, &opts, &mut notes));
+    }
+    let load_after = loadavg();
+    let elapsed = started().elapsed();
+
+    println!(
+        "{}",
+        machine_markdown(&load_before, &load_after, elapsed, &opts)
+    );
+    println!(
+        "| measurement | device | A: usermediasrc | B: hand-written | A/B | B/A | goal (A/B) | status | notes |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for r in &rows {
+        println!("{}", r.markdown());
+    }
+    println!();
+    println!(
+        "Medians over the rounds; A/B is the median of the per-round ratios (B/A its inverse). \
+         A: `usermediasrc constraints=\"{{video: {{deviceId: {{exact: …}}, …}}}}\"`; B: the \
+         source element the device creates, its fixed native caps, and for the scaling rows \
+         `videoscale ! capsfilter ! videorate drop-only=true ! capsfilter` (applyConstraints: \
+         `videoscale ! capsfilter`, whose caps are changed). Sink: `fakesink sync=false`."
+    );
+    for n in &notes {
+        println!();
+        println!("{n}");
+    }
+}
+
+fn run_backend(b: Backend, env: &ChildEnv, o: &Options, notes: &mut Vec<String>) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let native = format!("{} `{}`", b.name, b.native.mode);
+    let scaled = format!("{} `{}`", b.name, b.scaled.mode);
+    let secs = o.cpu_seconds.to_string();
+
+    if o.runs("ttfb-first") {
+        // 1a. First element of a process.
+        progress(&format!(
+            "{}: time to first buffer, fresh processes",
+            b.name
+        ));
+        let mut row = Row::new(
+            "time to first buffer, first element in a process",
+            &native,
+            "ms",
+            Goal::Ratio(1.5),
+        );
+        for round in 0..o.rounds {
+            for v in Variant::order(round) {
+                let r = run_child(env, &["ttfb-first", b.name, v.name()]);
+                row.pairs.push(v, r["ttfb"][0]);
+            }
+        }
+        // What the first element pays for: the device probe, and per provider.
+        let n = o.rounds.div_ceil(3);
+        let probe: Vec<f64> = (0..n)
+            .map(|_| run_child(env, &["probe", b.name])["probe"][0])
+            .collect();
+        row.note = format!("device probe (cameras): {:.1} ms", median(&probe) * 1e3);
+        rows.push(row);
+        if matches!(env, ChildEnv::Real) {
+            let mut parts = Vec::new();
+            for provider in camera_providers()
+                .iter()
+                .map(String::as_str)
+                .chain(["pulsedeviceprovider"])
+            {
+                let (mut load, mut start, mut ok) = (Vec::new(), Vec::new(), true);
+                for _ in 0..n {
+                    let r = run_child(env, &["provider-cost", b.name, provider]);
+                    load.push(r["load"][0]);
+                    start.push(r["start"][0]);
+                    ok &= r["started"][0] == 1.0;
+                }
+                parts.push(format!(
+                    "{provider} {:.1} + {:.1} ms{}",
+                    median(&load) * 1e3,
+                    median(&start) * 1e3,
+                    if ok { "" } else { " (does not start)" }
+                ));
+            }
+            notes.push(format!(
+                "{}: device providers alone, first in a process (median of {n}; plugin loading + \
+                 start): {}. Camera requests start the camera providers only; pulse starts with \
+                 the first microphone request.",
+                b.name,
+                parts.join(", ")
+            ));
+        }
+    }
+
+    if o.runs("ttfb-warm") {
+        // 1b. Later elements.
+        progress(&format!("{}: time to first buffer, later elements", b.name));
+        let mut row = Row::new(
+            "time to first buffer, later elements",
+            &native,
+            "ms",
+            Goal::RatioOrAbs(1.05, 0.001),
+        );
+        let r = run_child(env, &["ttfb-warm", b.name, &o.rounds.to_string()]);
+        for round in 0..o.rounds {
+            for v in [Variant::A, Variant::B] {
+                row.pairs
+                    .push(v, r[&format!("ttfb.{}.{round}", v.name())][0]);
+            }
+        }
+        rows.push(row);
+    }
+
+    if o.runs("cpu") {
+        // 2. CPU per frame, native mode, and zero copy.
+        progress(&format!("{}: CPU per frame, native mode", b.name));
+        let mut row = Row::new(
+            "CPU time per frame, native mode",
+            &native,
+            "µs",
+            Goal::Ratio(1.01),
+        );
+        let mut fps = Pairs::default();
+        let mut load = Pairs::default();
+        for round in 0..o.cpu_rounds {
+            for v in Variant::order(round) {
+                let r = run_child(env, &["cpu", b.name, "native", v.name(), &secs]);
+                row.pairs.push(v, r["cpu_per_frame"][0]);
+                fps.push(v, r["fps"][0]);
+                load.push(v, r["cpu_load"][0]);
+            }
+        }
+        row.note = format!(
+            "{:.1} / {:.1} fps; CPU load {:.1} % / {:.1} %",
+            median(&fps.a),
+            median(&fps.b),
+            median(&load.a) * 100.0,
+            median(&load.b) * 100.0
+        );
+        rows.push(row);
+    }
+
+    if o.runs("zerocopy") {
+        progress(&format!("{}: zero copy", b.name));
+        let mut copies = Vec::new();
+        let mut zero_copy = false;
+        for v in [Variant::A, Variant::B] {
+            let r = run_child(env, &["zerocopy", b.name, v.name()]);
+            let (same, total) = (r["zerocopy.same"][0], r["zerocopy.total"][0]);
+            copies.push(format!("{}: same memory {same}/{total}", v.name()));
+            if v == Variant::A {
+                zero_copy = total > 0.0 && same == total;
+            }
+        }
+        let mut row = Row::new(
+            "zero copy: every buffer reaches the sink in the source's memory",
+            &native,
+            "",
+            Goal::None,
+        );
+        row.status = Some(if zero_copy { "yes" } else { "**no**" }.into());
+        row.note = copies.join("; ");
+        rows.push(row);
+    }
+
+    if o.runs("rescale") {
+        // 3. Crop/scale and decimation, against the pipeline as usually written (scale, then
+        // drop) and against the same elements in usermediasrc's order (drop, then scale).
+        progress(&format!("{}: CPU per frame, scaling path", b.name));
+        let runs = [
+            ("rescale", Variant::A),
+            ("rescale", Variant::B),
+            ("rescale-rate-first", Variant::B),
+        ];
+        let mut samples: Vec<Vec<Results>> = vec![Vec::new(); runs.len()];
+        for round in 0..o.cpu_rounds {
+            // Rotate the order: each variant runs first, second and third equally often.
+            for k in 0..runs.len() {
+                let i = (round + k) % runs.len();
+                let (case, v) = runs[i];
+                samples[i].push(run_child(env, &["cpu", b.name, case, v.name(), &secs]));
+            }
+        }
+        let values =
+            |i: usize, key: &str| -> Vec<f64> { samples[i].iter().map(|r| r[key][0]).collect() };
+        let caps = |i: usize| -> Vec<String> {
+            let mut c: Vec<String> = samples[i]
+                .iter()
+                .flat_map(|r| r.keys().filter_map(|k| k.strip_prefix("caps:")))
+                .map(String::from)
+                .collect();
+            c.dedup();
+            c
+        };
+        // Against the same elements in the same order, the question is the bin's own cost, as
+        // in the native mode.
+        for (i, what, goal) in [
+            (1, "B scales, then drops", Goal::Ratio(1.0)),
+            (2, "B drops, then scales", Goal::Ratio(1.01)),
+        ] {
+            let mut row = Row::new(
+                &format!("CPU time per delivered frame, 640x360 ≤15 fps ({what})"),
+                &scaled,
+                "µs",
+                goal,
+            );
+            row.pairs.a = values(0, "cpu_per_frame");
+            row.pairs.b = values(i, "cpu_per_frame");
+            row.note = format!(
+                "{:.1} / {:.1} fps",
+                median(&values(0, "fps")),
+                median(&values(i, "fps"))
+            );
+            if caps(0) != caps(i) {
+                notes.push(format!(
+                    "{}: the scaling path's output caps differ: A {:?}, B {:?}",
+                    b.name,
+                    caps(0),
+                    caps(i)
+                ));
+            }
+            rows.push(row);
+        }
+    }
+
+    if o.runs("apply") {
+        // 4. applyConstraints.
+        progress(&format!("{}: applyConstraints", b.name));
+        let mut row = Row::new(
+            "applyConstraints 640x360 → 320x180, to first new-size buffer",
+            &scaled,
+            "ms",
+            Goal::None,
+        );
+        let r = run_child(env, &["apply", b.name, &o.rounds.to_string()]);
+        for round in 0..o.rounds {
+            for v in [Variant::A, Variant::B] {
+                if let Some(x) = r.get(&format!("apply.{}.{round}", v.name())) {
+                    row.pairs.push(v, x[0]);
+                }
+            }
+        }
+        if r.contains_key("apply.A.unsupported") {
+            row.note = "A: n/a (not implemented in this build: setting `constraints` in PLAYING \
+                        does not change the running track)"
+                .into();
+        }
+        rows.push(row);
+    }
+    rows
+}
+
+/// Device providers serving cameras, as GstDeviceMonitor picks them (rank ≥ marginal).
+fn camera_providers() -> Vec<String> {
+    let _ = gst::init();
+    gst::DeviceProviderFactory::factories(gst::Rank::MARGINAL)
+        .into_iter()
+        .filter(|f| f.has_classes(Some("Video/Source")))
+        .map(|f| f.name().to_string())
+        .filter(|n| n != "usermediafakedeviceprovider")
+        .collect()
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
+}
+
+fn machine_markdown(before: &str, after: &str, elapsed: Duration, o: &Options) -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|l| l.trim_start_matches([' ', '\t', ':']).to_string())
+        .unwrap_or_else(|| "?".into());
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .and_then(|v| v.trim().trim_end_matches(" kB").parse::<f64>().ok())
+        })
+        .map(|kb| format!("{:.1} GiB", kb / 1024.0 / 1024.0))
+        .unwrap_or_else(|| "?".into());
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "?".into());
+    let os = std::fs::read_to_string("/etc/os-release")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+                .map(|v| v.trim_matches('"').to_string())
+        })
+        .unwrap_or_else(|| "?".into());
+    let _ = gst::init();
+    let pipewire = gst::Registry::get()
+        .find_plugin("pipewire")
+        .map(|p| p.version().to_string())
+        .unwrap_or_else(|| "not installed".into());
+    let commit = Command::new("git")
+        .args(["describe", "--always", "--dirty"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "?".into());
+    format!(
+        "| machine | |\n|---|---|\n\
+         | CPU | {model}, {} cores |\n\
+         | memory | {mem} |\n\
+         | OS, kernel | {os}, Linux {kernel} |\n\
+         | GStreamer | {} (PipeWire plugin {pipewire}) |\n\
+         | build | release (`cargo run --release --example bench_pipeline`), commit {commit} |\n\
+         | rounds | {} (time to first buffer, applyConstraints), {} × {} s (CPU) |\n\
+         | load average (1, 5, 15 min) | {before} at the start, {after} at the end |\n\
+         | run time | {:.0} s |\n",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0),
+        gst::version_string(),
+        o.rounds,
+        o.cpu_rounds,
+        o.cpu_seconds,
+        elapsed.as_secs_f64()
+    )
+}
