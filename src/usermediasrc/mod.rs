@@ -23,7 +23,11 @@
 use gst::glib;
 use gst::prelude::*;
 
+mod chain;
 mod imp;
+mod live;
+mod mute;
+mod oplock;
 
 /// Answer to `getUserMedia()`'s permission question.
 #[derive(Debug, Eq, PartialEq, Ord, PartialOrd, Hash, Clone, Copy, Default, glib::Enum)]
