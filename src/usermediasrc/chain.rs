@@ -219,6 +219,8 @@ pub(super) fn build_tail(
             if need.rate {
                 let r = make("videorate", "video_rate")?;
                 r.set_property("drop-only", true);
+                // Inserted mid-stream, videorate would otherwise stamp from the segment start.
+                r.set_property("skip-to-first", true);
                 tail.push(r);
                 tail.push(make("capsfilter", "video_framerate")?);
             }

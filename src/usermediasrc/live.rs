@@ -23,8 +23,9 @@
 //!    capsfilter sends RECONFIGURE upstream and the scaler renegotiates on the next frame.
 //!    Nothing stops; `set_property` returns in tens of microseconds.
 //! 2. **tail rebuild** — same native mode but the tail lacks an element (no scaler yet, or
-//!    decimation switched on or off): an IDLE probe on the head's src pad swaps the tail
-//!    between two frames (old tail to NULL and out, new tail in, linked, ghost pad retargeted).
+//!    decimation switched on or off): the tail is swapped between two buffers (a BLOCK and an
+//!    IDLE probe on the head's src pad, see `TailSwap`): old tail to NULL and out, new tail in,
+//!    linked, ghost pad retargeted; the next buffer goes on to the new tail.
 //!    The rebuilt tail always has crop and scale, in passthrough when unused (a passthrough
 //!    basetransform costs about a microsecond per frame), so further size changes are caps
 //!    only. The device stays open.
@@ -60,7 +61,7 @@
 //! unplug never becomes an error storm.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -592,8 +593,8 @@ impl UserMediaSrc {
         }
     }
 
-    /// Replaces the track's tail between two buffers (IDLE probe on the head's src pad),
-    /// keeping the device open.
+    /// Replaces the track's tail between two buffers, keeping the device open (see
+    /// [`TailSwap`]).
     fn rebuild_tail(&self, kind: Kind, cfg: &TrackConfig) -> Result<(), UserMediaError> {
         let fail = |m: String| UserMediaError::new("AbortError", m);
         let Some((split, old, pad)) = lock(&self.state)
@@ -604,44 +605,11 @@ impl UserMediaSrc {
         };
         let new = chain::build_tail(cfg, true)?;
         let bin: gst::Bin = self.obj().clone().upcast();
-        let job = Arc::new(Mutex::new(TailJob {
-            fired: false,
-            cancelled: false,
-        }));
-        let (tx, rx) = mpsc::channel::<Result<(), String>>();
-        let probe_id = {
-            let job = job.clone();
-            let (old, new, pad) = (old.clone(), new.clone(), pad.clone());
-            split.add_probe(gst::PadProbeType::IDLE, move |split, _| {
-                {
-                    let mut j = lock(&job);
-                    if j.cancelled || j.fired {
-                        return gst::PadProbeReturn::Remove;
-                    }
-                    j.fired = true;
-                }
-                let _ = tx.send(swap_tail(&bin, split, &old, &new, &pad));
-                gst::PadProbeReturn::Remove
-            })
+        let job = {
+            let new = new.clone();
+            Box::new(move |split: &gst::Pad| swap_tail(&bin, split, &old, &new, &pad))
         };
-        let result = match rx.recv_timeout(IDLE_TIMEOUT) {
-            Ok(r) => Some(r),
-            Err(RecvTimeoutError::Timeout) => {
-                let mut j = lock(&job);
-                if j.fired {
-                    drop(j);
-                    rx.recv().ok()
-                } else {
-                    j.cancelled = true;
-                    if let Some(id) = probe_id {
-                        split.remove_probe(id);
-                    }
-                    None
-                }
-            }
-            Err(RecvTimeoutError::Disconnected) => None,
-        };
-        match result {
+        match TailSwap::run(&split, job, IDLE_TIMEOUT) {
             Some(Ok(())) => {
                 if let Some(t) = lock(&self.state).track_mut(kind) {
                     t.chain.tail = new;
@@ -866,12 +834,97 @@ impl UserMediaSrc {
     }
 }
 
-struct TailJob {
-    fired: bool,
+type TailJob = Box<dyn FnOnce(&gst::Pad) -> Result<(), String> + Send>;
+
+/// Runs a relinking job on a pad while no data goes through it.
+///
+/// A BLOCK probe stops the next buffer or event before it reaches the peer and runs the job on
+/// the streaming thread; an IDLE probe runs it as soon as no push is under way (at once when
+/// the pad is idle, e.g. in PAUSED). Whichever comes first runs the job; the other waits for it
+/// to finish (GStreamer 1.22 does not hold back pushes while an IDLE callback that was called
+/// at once runs, so the BLOCK probe does that). Data then goes on to the new peer: a pad
+/// re-sends its sticky events after a relink inside a block probe.
+struct TailSwap {
+    job: Option<TailJob>,
+    result: Option<mpsc::Sender<Result<(), String>>>,
     cancelled: bool,
+    block: ProbeSlot,
+    idle: ProbeSlot,
 }
 
-/// Inside the IDLE probe: old tail out, new tail in.
+#[derive(Default)]
+struct ProbeSlot {
+    id: Option<gst::PadProbeId>,
+    /// The probe returned REMOVE (or was removed).
+    gone: bool,
+}
+
+impl TailSwap {
+    /// The job's result; `None` when no moment without data came within `timeout`.
+    fn run(pad: &gst::Pad, job: TailJob, timeout: Duration) -> Option<Result<(), String>> {
+        let (tx, rx) = mpsc::channel();
+        let swap = Arc::new(Mutex::new(TailSwap {
+            job: Some(job),
+            result: Some(tx),
+            cancelled: false,
+            block: ProbeSlot::default(),
+            idle: ProbeSlot::default(),
+        }));
+        let callback = |is_block: bool| {
+            let swap = swap.clone();
+            move |pad: &gst::Pad, _: &mut gst::PadProbeInfo| {
+                // Held while the job runs: the other probe waits here.
+                let mut s = lock(&swap);
+                if !s.cancelled
+                    && let Some(job) = s.job.take()
+                {
+                    let r = job(pad);
+                    if let Some(tx) = s.result.take() {
+                        let _ = tx.send(r);
+                    }
+                }
+                if is_block {
+                    s.block.gone = true;
+                } else {
+                    s.idle.gone = true;
+                }
+                gst::PadProbeReturn::Remove
+            }
+        };
+        let id = pad.add_probe(
+            gst::PadProbeType::BLOCK | gst::PadProbeType::DATA_DOWNSTREAM,
+            callback(true),
+        );
+        lock(&swap).block.id = id;
+        let id = pad.add_probe(gst::PadProbeType::IDLE, callback(false));
+        lock(&swap).idle.id = id;
+
+        let result = match rx.recv_timeout(timeout) {
+            Ok(r) => Some(r),
+            Err(_) => {
+                let mut s = lock(&swap);
+                s.cancelled = true;
+                // Ran meanwhile: the result is in the channel already.
+                rx.try_recv().ok()
+            }
+        };
+        // Remove what did not fire; a callback waiting on the lock meanwhile finds the job
+        // gone and returns REMOVE for a hook that is already invalid, which GStreamer ignores.
+        let mut guard = lock(&swap);
+        let s = &mut *guard;
+        for slot in [&mut s.block, &mut s.idle] {
+            if !slot.gone {
+                slot.gone = true;
+                if let Some(id) = slot.id.take() {
+                    pad.remove_probe(id);
+                }
+            }
+        }
+        result
+    }
+}
+
+/// With no data going through `split`: old tail out, new tail in.
 fn swap_tail(
     bin: &gst::Bin,
     split: &gst::Pad,
