@@ -22,6 +22,8 @@ const BASE_DEVICES: &[&str] = &[
         "caps": "video/x-raw,format=YUY2,width=320,height=240,framerate=30/1"}"#,
     r#"{"kind": "audioinput", "deviceId": "mic-live", "label": "Live mic",
         "caps": "audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=1"}"#,
+    r#"{"kind": "audioinput", "deviceId": "mic-range", "label": "Range mic",
+        "caps": "audio/x-raw,format=S16LE,layout=interleaved,rate=[8000,96000],channels=[1,2]"}"#,
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -647,6 +649,133 @@ fn failed_apply_warns_and_the_old_settings_keep_flowing() {
         live.problems(false)
     );
     live.stop();
+}
+
+#[test]
+fn audio_sample_rate_change_reopens_the_microphone() {
+    let live = Live::start(
+        "{audio: {deviceId: {exact: 'mic-range'}, sampleRate: {exact: 48000}}}",
+        |_| (),
+        false,
+    );
+    live.buffers_with_caps("audio_0", 3, |s| int(s, "rate") == 48000);
+    let call = live.apply("{audio: {deviceId: {exact: 'mic-range'}, sampleRate: {exact: 16000}}}");
+    eprintln!("audio native rate change: set_property {call:?}");
+    let (caps, bufs) = live.buffers_with_caps("audio_0", 3, |s| int(s, "rate") == 16000);
+    assert!(bufs.iter().all(|b| b.pts.is_some()), "{caps}: {bufs:?}");
+    let a = live.settings()["audio"].clone();
+    assert_eq!(a["sampleRate"], 16000, "{a}");
+    assert!(
+        a["deviceCaps"]
+            .as_str()
+            .unwrap()
+            .contains("rate=(int)16000"),
+        "{a}"
+    );
+    assert_eq!(live.with(|r| r.pads.clone()), ["audio_0"]);
+    assert!(live.problems(false).is_empty() && live.problems(true).is_empty());
+    live.stop();
+}
+
+#[test]
+fn constraints_set_from_inside_a_swap_are_applied_afterwards() {
+    let live = Live::start("{video: {deviceId: {exact: 'live-vga'}}}", |_| (), false);
+    live.more("video_0", 2);
+    // A handler that runs while the element swaps its source (element-added, on the thread
+    // doing the swap) sets constraints again: no deadlock, applied once the swap is over.
+    let fired = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let weak = live.src.downgrade();
+    {
+        let fired = fired.clone();
+        live.src
+            .downcast_ref::<gst::Bin>()
+            .unwrap()
+            .connect_deep_element_added(move |_, _, e| {
+                if e.name() == "video_source"
+                    && !fired.swap(true, std::sync::atomic::Ordering::SeqCst)
+                    && let Some(src) = weak.upgrade()
+                {
+                    src.set_property(
+                        "constraints",
+                        "{video: {deviceId: {exact: 'live-b'}, width: {exact: 160}, height: {exact: 120}}}",
+                    );
+                }
+            });
+    }
+    live.apply("{video: {deviceId: {exact: 'live-multi'}}}");
+    assert!(fired.load(std::sync::atomic::Ordering::SeqCst));
+    let (_, bufs) = live.buffers_with_caps("video_0", 3, |s| size_of(s) == (160, 120));
+    assert!(bufs.iter().all(|b| b.size == 160 * 120 * 3 / 2), "{bufs:?}");
+    assert!(live.wait(Duration::from_secs(5), |_| true));
+    let t = Instant::now();
+    while live.settings()["video"]["deviceId"] != "live-b" {
+        assert!(t.elapsed() < Duration::from_secs(5), "{}", live.settings());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(live.problems(false).is_empty() && live.problems(true).is_empty());
+    live.stop();
+}
+
+/// What the always-present crop/scale elements cost per frame when they pass frames through,
+/// next to a real downscale (measured between pad probes around them, one streaming thread).
+#[test]
+fn passthrough_elements_cost_per_frame() {
+    init();
+    let measure = |out: &str| -> Duration {
+        let pipeline = gst::parse::launch(&format!(
+            "videotestsrc num-buffers=600 pattern=black ! video/x-raw,format=YUY2,width=640,height=480,framerate=30/1 \
+             ! videocrop name=first ! videoscale ! capsfilter caps={out} name=last ! fakesink sync=false"
+        ))
+        .unwrap()
+        .downcast::<gst::Pipeline>()
+        .unwrap();
+        let entered: Arc<Mutex<Option<Instant>>> = Arc::default();
+        let spent: Arc<Mutex<Vec<Duration>>> = Arc::default();
+        let first = pipeline
+            .by_name("first")
+            .unwrap()
+            .static_pad("sink")
+            .unwrap();
+        let last = pipeline.by_name("last").unwrap().static_pad("src").unwrap();
+        {
+            let entered = entered.clone();
+            first.add_probe(gst::PadProbeType::BUFFER, move |_, _| {
+                *entered.lock().unwrap() = Some(Instant::now());
+                gst::PadProbeReturn::Ok
+            });
+        }
+        {
+            let spent = spent.clone();
+            last.add_probe(gst::PadProbeType::BUFFER, move |_, _| {
+                if let Some(t) = entered.lock().unwrap().take() {
+                    spent.lock().unwrap().push(t.elapsed());
+                }
+                gst::PadProbeReturn::Ok
+            });
+        }
+        pipeline.set_state(gst::State::Playing).unwrap();
+        let bus = pipeline.bus().unwrap();
+        let msg = bus
+            .timed_pop_filtered(
+                gst::ClockTime::from_seconds(60),
+                &[gst::MessageType::Eos, gst::MessageType::Error],
+            )
+            .expect("EOS");
+        assert_eq!(msg.type_(), gst::MessageType::Eos, "{msg:?}");
+        pipeline.set_state(gst::State::Null).unwrap();
+        let mut spent = spent.lock().unwrap().clone();
+        // Skip negotiation and warm-up.
+        spent.drain(..100);
+        spent.sort();
+        spent[spent.len() / 2]
+    };
+    let passthrough = measure("video/x-raw,width=640,height=480");
+    let scaled = measure("video/x-raw,width=320,height=240");
+    eprintln!(
+        "videocrop+videoscale+capsfilter per frame (median): passthrough {passthrough:?}, 640x480→320x240 {scaled:?}"
+    );
+    assert!(passthrough < Duration::from_micros(200), "{passthrough:?}");
+    assert!(passthrough < scaled);
 }
 
 #[test]
