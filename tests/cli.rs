@@ -20,7 +20,10 @@ fn gst_inspect_documents_the_element() {
         "audio_%u",
         "MPL-2.0",
     ] {
-        assert!(text.contains(needle), "gst-inspect output lacks {needle:?}:\n{text}");
+        assert!(
+            text.contains(needle),
+            "gst-inspect output lacks {needle:?}:\n{text}"
+        );
     }
 }
 
@@ -45,7 +48,11 @@ fn gst_launch_streams_to_fakesink() {
         &[("GST_USERMEDIA_FAKE_DEVICES", FAKE)],
     );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(text.contains("Got EOS"), "{text}");
 }
 
@@ -54,14 +61,30 @@ fn gst_launch_audio_and_video() {
     let out = common::run_tool(
         "gst-launch-1.0",
         &[
-            "usermediasrc", "constraints={video:true,audio:true}", "name=m",
-            "m.", "!", "queue", "!", "fakesink", "num-buffers=5",
-            "m.", "!", "queue", "!", "fakesink", "num-buffers=5",
+            "usermediasrc",
+            "constraints={video:true,audio:true}",
+            "name=m",
+            "m.",
+            "!",
+            "queue",
+            "!",
+            "fakesink",
+            "num-buffers=5",
+            "m.",
+            "!",
+            "queue",
+            "!",
+            "fakesink",
+            "num-buffers=5",
         ],
         &[("GST_USERMEDIA_FAKE_DEVICES", FAKE)],
     );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(text.contains("Got EOS"), "{text}");
 }
 
@@ -69,11 +92,20 @@ fn gst_launch_audio_and_video() {
 fn gst_launch_reports_overconstrained() {
     let out = common::run_tool(
         "gst-launch-1.0",
-        &["usermediasrc", "constraints={video:{width:{exact:9999}}}", "!", "fakesink"],
+        &[
+            "usermediasrc",
+            "constraints={video:{width:{exact:9999}}}",
+            "!",
+            "fakesink",
+        ],
         &[("GST_USERMEDIA_FAKE_DEVICES", FAKE)],
     );
     assert!(!out.status.success());
-    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(all.contains("OverconstrainedError"), "{all}");
     assert!(all.contains("width"), "{all}");
 }

@@ -35,7 +35,8 @@ fn run(constraints: &str) -> Observed {
 }
 
 fn int(s: &gst::StructureRef, f: &str) -> i32 {
-    s.get::<i32>(f).unwrap_or_else(|e| panic!("{f} in {s}: {e}"))
+    s.get::<i32>(f)
+        .unwrap_or_else(|e| panic!("{f} in {s}: {e}"))
 }
 
 #[test]
@@ -46,9 +47,15 @@ fn default_constraints_open_the_default_camera_natively() {
     assert_eq!(s.name(), "video/x-raw");
     assert_eq!(s.get::<&str>("format").unwrap(), "YUY2");
     assert_eq!((int(s, "width"), int(s, "height")), (640, 480));
-    assert_eq!(s.get::<gst::Fraction>("framerate").unwrap(), gst::Fraction::new(30, 1));
+    assert_eq!(
+        s.get::<gst::Fraction>("framerate").unwrap(),
+        gst::Fraction::new(30, 1)
+    );
     let sizes: Vec<usize> = o.buffers["video_0"].iter().map(|b| b.1).collect();
-    assert!(sizes.len() >= 5 && sizes.iter().all(|&n| n == 640 * 480 * 2), "{sizes:?}");
+    assert!(
+        sizes.len() >= 5 && sizes.iter().all(|&n| n == 640 * 480 * 2),
+        "{sizes:?}"
+    );
     let v = &o.settings["video"];
     assert_eq!(v["deviceId"], "cam-vga");
     assert_eq!(v["groupId"], "g0");
@@ -67,19 +74,32 @@ fn default_constraints_open_the_default_camera_natively() {
 
 #[test]
 fn an_ideal_inside_a_capture_range_is_met_natively() {
-    let o = run("{video: {deviceId: {exact: 'cam-range'}, width: {exact: 1280}, height: 720, frameRate: 24}}");
+    let o = run(
+        "{video: {deviceId: {exact: 'cam-range'}, width: {exact: 1280}, height: 720, frameRate: 24}}",
+    );
     assert!(o.error.is_none(), "{:?}", o.error);
     let s = o.video_caps();
     assert_eq!((int(s, "width"), int(s, "height")), (1280, 720));
-    assert_eq!(s.get::<gst::Fraction>("framerate").unwrap(), gst::Fraction::new(24, 1));
+    assert_eq!(
+        s.get::<gst::Fraction>("framerate").unwrap(),
+        gst::Fraction::new(24, 1)
+    );
     // I420 1280x720, no rescale: the native mode itself.
-    assert!(o.buffers["video_0"].iter().all(|b| b.1 == 1280 * 720 * 3 / 2));
+    assert!(
+        o.buffers["video_0"]
+            .iter()
+            .all(|b| b.1 == 1280 * 720 * 3 / 2)
+    );
     let v = &o.settings["video"];
     assert_eq!(v["resizeMode"], "none");
     let native: gst::Caps = v["deviceCaps"].as_str().unwrap().parse().unwrap();
     let n = native.structure(0).unwrap();
     assert_eq!((int(n, "width"), int(n, "height")), (1280, 720));
-    assert!(!o.children_added.iter().any(|c| c.contains("scale")), "{:?}", o.children_added);
+    assert!(
+        !o.children_added.iter().any(|c| c.contains("scale")),
+        "{:?}",
+        o.children_added
+    );
 }
 
 #[test]
@@ -96,13 +116,21 @@ fn mjpeg_native_mode_is_decoded_to_raw() {
 
 #[test]
 fn crop_and_scale_deliver_exactly_the_reported_size() {
-    let o = run("{video: {deviceId: {exact: 'cam-vga'}, width: {exact: 320}, height: {exact: 180}}}");
+    let o =
+        run("{video: {deviceId: {exact: 'cam-vga'}, width: {exact: 320}, height: {exact: 180}}}");
     assert!(o.error.is_none(), "{:?}", o.error);
     let s = o.video_caps();
     assert_eq!((int(s, "width"), int(s, "height")), (320, 180));
-    assert!(o.buffers["video_0"].iter().all(|b| b.1 == 320 * 180 * 2), "{:?}", o.buffers);
+    assert!(
+        o.buffers["video_0"].iter().all(|b| b.1 == 320 * 180 * 2),
+        "{:?}",
+        o.buffers
+    );
     let v = &o.settings["video"];
-    assert_eq!((v["width"].as_u64(), v["height"].as_u64()), (Some(320), Some(180)));
+    assert_eq!(
+        (v["width"].as_u64(), v["height"].as_u64()),
+        (Some(320), Some(180))
+    );
     assert_eq!(v["resizeMode"], "crop-and-scale");
     let native: gst::Caps = v["deviceCaps"].as_str().unwrap().parse().unwrap();
     assert_eq!(int(native.structure(0).unwrap(), "width"), 640);
@@ -119,13 +147,19 @@ fn frame_rate_decimation_delivers_the_reported_rate() {
     );
     assert!(o.error.is_none(), "{:?}", o.error);
     let s = o.video_caps();
-    assert_eq!(s.get::<gst::Fraction>("framerate").unwrap(), gst::Fraction::new(15, 1));
+    assert_eq!(
+        s.get::<gst::Fraction>("framerate").unwrap(),
+        gst::Fraction::new(15, 1)
+    );
     assert_eq!(o.settings["video"]["frameRate"], 15.0);
     // 16 buffers at 15 fps span ~1 s of timestamps (at 30 fps they would span 0.5 s).
     let pts: Vec<gst::ClockTime> = o.buffers["video_0"].iter().filter_map(|b| b.0).collect();
     let span = *pts.last().unwrap() - pts[0];
     let per_frame = span.nseconds() / (pts.len() as u64 - 1);
-    assert!((60_000_000..=72_000_000).contains(&per_frame), "{per_frame} ns per frame");
+    assert!(
+        (60_000_000..=72_000_000).contains(&per_frame),
+        "{per_frame} ns per frame"
+    );
 }
 
 #[test]
@@ -140,7 +174,10 @@ fn audio_track_flows_with_timestamps() {
     let a = &o.settings["audio"];
     assert_eq!(a["deviceId"], "mic0");
     assert_eq!(a["sampleRate"].as_u64().unwrap() as i32, int(&caps, "rate"));
-    assert_eq!(a["channelCount"].as_u64().unwrap() as i32, int(&caps, "channels"));
+    assert_eq!(
+        a["channelCount"].as_u64().unwrap() as i32,
+        int(&caps, "channels")
+    );
     assert_eq!(o.pads, vec!["audio_0".to_string()]);
 }
 
@@ -159,7 +196,9 @@ fn audio_and_video_from_one_element() {
         .filter(|s| s.name() == "usermedia-capture" && s.get::<bool>("active").unwrap())
         .map(|s| s.get::<String>("kind").unwrap())
         .collect();
-    assert!(active.contains(&"videoinput".to_string()) && active.contains(&"audioinput".to_string()));
+    assert!(
+        active.contains(&"videoinput".to_string()) && active.contains(&"audioinput".to_string())
+    );
     let inactive = o
         .element_messages
         .iter()
@@ -170,9 +209,17 @@ fn audio_and_video_from_one_element() {
 
 #[test]
 fn malformed_constraints_are_a_type_error() {
-    for c in ["{video:", "{}", "{video: false, audio: false}", "{video: {width: 'big'}}"] {
+    for c in [
+        "{video:",
+        "{}",
+        "{video: false, audio: false}",
+        "{video: {width: 'big'}}",
+    ] {
         let o = run(c);
-        let e = o.error.as_ref().unwrap_or_else(|| panic!("no error for {c}"));
+        let e = o
+            .error
+            .as_ref()
+            .unwrap_or_else(|| panic!("no error for {c}"));
         assert_eq!(e.name, "TypeError", "{c}: {e:?}");
         assert!(e.gerror.matches(gst::LibraryError::Settings), "{c}: {e:?}");
         assert!(!e.message.is_empty());
@@ -242,7 +289,10 @@ fn prompt_answered_no_opens_nothing() {
         move |e| {
             e.set_property_from_str("permission", "prompt");
             e.connect("request-permission", false, move |args| {
-                asked2.lock().unwrap().push(args[1].get::<gst::Structure>().unwrap());
+                asked2
+                    .lock()
+                    .unwrap()
+                    .push(args[1].get::<gst::Structure>().unwrap());
                 Some(false.to_value())
             });
         },

@@ -6,17 +6,2510 @@
 //
 // SPDX-License-Identifier: MPL-2.0
 
-//! Audio selection: Chromium's processing-path model, with webrtcdsp as the voice processor.
+//! Audio selection: Chromium's processing-path model (C6), with webrtcdsp as the voice processor.
+//!
+//! A candidate is (device, native mode, path). Each starts with the values its path allows
+//! (C6.2), is narrowed by the basic set and then by each advanced set (C6.3), and the survivors
+//! are scored with Chromium's tuple (C6.4); the winner's settings follow C6.5.
+//!
+//! Mapping of Chromium's model onto GStreamer, and the choices it needs:
+//! - Chromium has one parameter set per device; a GStreamer device has several modes (one per
+//!   caps structure and format), each with fixed values, lists or ranges (pulsesrc reports
+//!   `rate=[1, 384000], channels=[1, 32]` for every format). The unprocessed and no-DSP paths
+//!   allow every native value of the mode; the one opened is the one closest to the ideal, else
+//!   to the default (48000 Hz, 1 channel: C6.5's mono default), so a range mode opens at 48 kHz
+//!   mono unless asked otherwise. Modes are preferred in list order, except that S16LE wins an
+//!   otherwise exact tie (it is what webrtcdsp consumes, and Chromium's sampleSize is 16).
+//! - The DSP path exists when webrtcdsp is installed. It runs at 48 kHz, 16 bit, 10 ms frames,
+//!   and delivers mono or any native channel count above 1, converting and resampling from the
+//!   mode opened (the one closest to 48 kHz and to the delivered channel count).
+//! - webrtcdsp can only cancel echo with a far-end reference (webrtcechoprobe on the playback
+//!   path). Without one the DSP path still does gain control and noise suppression, and
+//!   `echoCancellation: {exact: true}` fails unless a device cancels echo itself. The reference is
+//!   the application's own playback, hence the DSP canceller also satisfies "remote-only".
+//! - A device that cancels echo itself (`system_echo_cancellation`: in GStreamer an echo-cancel
+//!   source node of PipeWire or PulseAudio) cannot turn that off, unlike Chromium's platform
+//!   effect: every path of it reports echoCancellation true and satisfies `true` and "all", never
+//!   `false`. Reporting false there would misdescribe what flows.
+//! - Processing is "on by default" as on Chromium desktop: AGC and NS follow the echo
+//!   cancellation the constraints ask for (C6.5), not what the path can do, so a host without an
+//!   echo reference still gets gain control and noise suppression for `{audio: true}`.
 
-use super::{AudioEnvironment, AudioPlan, Device, MediaError, TrackConstraints};
+use std::fmt::Write as _;
 
+use super::fitness;
+use super::{
+    AudioCapabilities, AudioCapture, AudioEnvironment, AudioMode, AudioPath, AudioPlan,
+    AudioSettings, BoolConstraint, Capture, ConstraintSet, Device, EchoMode, MediaError,
+    NumConstraint, Range, StrConstraint, TrackConstraints, ValueSet,
+};
+
+/// The sample rate webrtcdsp processes at (C6.2's APM row: 48 kHz off Android).
+pub const DSP_SAMPLE_RATE: u32 = 48_000;
+/// webrtcdsp consumes S16 samples.
+pub const DSP_SAMPLE_SIZE: u32 = 16;
+/// webrtcdsp works on 10 ms frames (Chromium's kFallbackAudioLatencyMs off Android).
+pub const DSP_LATENCY: f64 = 0.010;
+/// Rate a mode with several native rates is opened at when nothing asks for another.
+pub const DEFAULT_SAMPLE_RATE: f64 = 48_000.0;
+/// C6.5: mono unless asked otherwise.
+const DEFAULT_CHANNEL_COUNT: f64 = 1.0;
+/// Chromium's sampleSize default (`CR-AUDIO-SAMPLESIZE-16`).
+const DEFAULT_SAMPLE_SIZE: f64 = 16.0;
+/// Tolerance when comparing set members (seconds for latency; integers for the rest).
+const EPS: f64 = 1e-6;
+
+/// Select the microphone, mode and processing path for `tc` (getUserMedia's audio half).
+/// `devices` may hold cameras too; they are skipped, and plan indices refer to this slice.
 pub fn select(
     tc: &TrackConstraints,
     devices: &[Device],
     env: &AudioEnvironment,
 ) -> Result<AudioPlan, MediaError> {
-    let _ = (tc, devices, env);
-    Err(MediaError::NotFound {
-        message: "audio selection is not implemented".into(),
-    })
+    // S1.7: video members (width, facingMode, backgroundBlur, …) are removed for an audio
+    // track before S1.8 is checked, and every audio member may be required, so no TypeError
+    // can arise here.
+    let mut candidates = Vec::new();
+    let mut microphones = 0usize;
+    for (index, device) in devices.iter().enumerate() {
+        let Capture::Audio(capture) = &device.capture else {
+            continue;
+        };
+        for (mode_index, mode) in capture.modes.iter().enumerate() {
+            for path in [
+                AudioPath::Unprocessed,
+                AudioPath::ProcessedNoDsp,
+                AudioPath::Dsp,
+            ] {
+                if path == AudioPath::Dsp && !env.processing_available {
+                    continue;
+                }
+                let candidate =
+                    Candidate::new(index, microphones, mode_index, mode, capture, path, env);
+                if candidate.is_viable() {
+                    candidates.push(candidate);
+                }
+            }
+        }
+        microphones += 1;
+    }
+    if microphones == 0 {
+        return Err(MediaError::NotFound {
+            message: "no microphone (audioinput device) found".into(),
+        });
+    }
+    if candidates.is_empty() {
+        return Err(MediaError::NotFound {
+            message: "no microphone offers a usable capture mode".into(),
+        });
+    }
+
+    // C6.3: the basic set must hold; the name reported is the last rejection, i.e. that of the
+    // last path of the last device (CR-FAILED-CONSTRAINT-NAME).
+    let mut failed = "";
+    candidates.retain_mut(|c| match c.apply(&tc.basic, &devices[c.device]) {
+        Ok(()) => true,
+        Err(name) => {
+            failed = name;
+            false
+        }
+    });
+    if candidates.is_empty() {
+        return Err(overconstrained(failed, tc, devices, env));
+    }
+    // Advanced sets narrow all survivors at once, or are ignored when nobody survives them.
+    for set in &tc.advanced {
+        let mut narrowed = candidates.clone();
+        narrowed.retain_mut(|c| c.apply(set, &devices[c.device]).is_ok());
+        if !narrowed.is_empty() {
+            candidates = narrowed;
+        }
+    }
+
+    // C6.4: the highest score wins; the first candidate wins exact ties.
+    let mut best: Option<(Score, Choice, &Candidate)> = None;
+    for c in &candidates {
+        let (score, choice) = c.evaluate(&tc.basic, &devices[c.device]);
+        if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
+            best = Some((score, choice, c));
+        }
+    }
+    let (_, choice, winner) = best.expect("candidates is not empty");
+    Ok(winner.plan(&choice, &devices[winner.device], env))
+}
+
+/// A piece of a set of numeric values: one value, or an inclusive range, continuous
+/// (`step == 0`) or on the grid `min + k * step`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Piece {
+    Point(f64),
+    Span { min: f64, max: f64, step: f64 },
+}
+
+impl Piece {
+    /// The largest member (a stepped span's `max` may lie off its grid).
+    fn top(self) -> f64 {
+        match self {
+            Piece::Point(v) => v,
+            Piece::Span { min, max, step } if step > 0.0 => {
+                min + ((max - min + EPS) / step).floor() * step
+            }
+            Piece::Span { max, .. } => max,
+        }
+    }
+
+    /// The members within `[lo, hi]`, or `None`.
+    fn narrow(self, lo: f64, hi: f64) -> Option<Piece> {
+        match self {
+            Piece::Point(v) => (v >= lo - EPS && v <= hi + EPS).then_some(self),
+            Piece::Span { min, max, step } => {
+                let top = self.top();
+                let (a, b) = if step > 0.0 {
+                    let a = if lo <= min {
+                        min
+                    } else {
+                        min + ((lo - EPS - min) / step).ceil() * step
+                    };
+                    let b = if hi >= top {
+                        top
+                    } else {
+                        min + ((hi + EPS - min) / step).floor() * step
+                    };
+                    (a, b)
+                } else {
+                    (min.max(lo), max.min(hi))
+                };
+                if a > b + EPS {
+                    None
+                } else if a >= b {
+                    Some(Piece::Point(a.min(max)))
+                } else {
+                    Some(Piece::Span {
+                        min: a,
+                        max: b,
+                        step,
+                    })
+                }
+            }
+        }
+    }
+
+    fn contains(self, v: f64) -> bool {
+        match self {
+            Piece::Point(p) => (p - v).abs() <= EPS,
+            Piece::Span { min, max, step } => {
+                if v < min - EPS || v > max + EPS {
+                    return false;
+                }
+                if step <= 0.0 {
+                    return true;
+                }
+                let k = ((v - min) / step).round();
+                (min + k * step - v).abs() <= EPS
+            }
+        }
+    }
+
+    /// The member closest to `target` in fitness distance (ranges: clamped, as Chromium's
+    /// NumericRangeSet does; on a grid the nearer neighbour, the lower one on a tie).
+    fn closest(self, target: f64) -> f64 {
+        match self {
+            Piece::Point(p) => p,
+            Piece::Span { min, step, .. } => {
+                let top = self.top();
+                if target <= min {
+                    return min;
+                }
+                if target >= top {
+                    return top;
+                }
+                if step <= 0.0 {
+                    return target;
+                }
+                let below = min + ((target - min) / step).floor() * step;
+                let above = (below + step).min(top);
+                if fitness::numeric(above, target) < fitness::numeric(below, target) {
+                    above
+                } else {
+                    below
+                }
+            }
+        }
+    }
+}
+
+/// A set of numeric values a property may still take on one candidate.
+#[derive(Clone, Debug, PartialEq)]
+struct NumSet(Vec<Piece>);
+
+impl NumSet {
+    fn point(v: f64) -> NumSet {
+        NumSet(vec![Piece::Point(v)])
+    }
+
+    /// `integral`: the property is a ULong, so an unstepped caps range holds integers only.
+    fn from_values(values: &ValueSet, integral: bool) -> NumSet {
+        // Non-finite values (a broken device description) are dropped; a candidate left with
+        // an empty set is not offered at all.
+        match values {
+            ValueSet::Fixed(v) => NumSet(
+                v.is_finite()
+                    .then_some(Piece::Point(*v))
+                    .into_iter()
+                    .collect(),
+            ),
+            ValueSet::List(l) => NumSet(
+                l.iter()
+                    .filter(|v| v.is_finite())
+                    .map(|v| Piece::Point(*v))
+                    .collect(),
+            ),
+            ValueSet::Range { min, max, .. } if !min.is_finite() || !max.is_finite() => {
+                NumSet(Vec::new())
+            }
+            ValueSet::Range { min, max, step } => {
+                // A grid too fine to count on is continuous; a ULong grid has integer steps.
+                let step = if step.is_finite() && *step > 0.0 && (max - min) / step < 1e12 {
+                    *step
+                } else {
+                    0.0
+                };
+                let step = if integral {
+                    step.round().max(1.0)
+                } else {
+                    step
+                };
+                let span = Piece::Span {
+                    min: *min,
+                    max: *max,
+                    step,
+                };
+                // Normalise (an inverted or off-grid range becomes empty or a point).
+                NumSet(
+                    span.narrow(f64::NEG_INFINITY, f64::INFINITY)
+                        .into_iter()
+                        .collect(),
+                )
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn narrow(&mut self, lo: f64, hi: f64) {
+        self.0 = self.0.iter().filter_map(|p| p.narrow(lo, hi)).collect();
+    }
+
+    fn contains(&self, v: f64) -> bool {
+        self.0.iter().any(|p| p.contains(v))
+    }
+
+    /// The member closest to `target`; the first piece wins ties. Panics on an empty set.
+    fn closest(&self, target: f64) -> f64 {
+        let mut best = None::<(f64, f64)>;
+        for piece in &self.0 {
+            let v = piece.closest(target);
+            let d = fitness::numeric(v, target);
+            if best.is_none_or(|(_, bd)| d < bd) {
+                best = Some((v, d));
+            }
+        }
+        best.expect("closest() on an empty set").0
+    }
+}
+
+/// Echo cancellation modes, valued by Chromium's ecModeScore (C6.4, the version with
+/// BooleanOrString echoCancellation): `true` ("browser decides") 4 > "all" 3 > "remote-only" 2
+/// > disabled 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum EcMode {
+    Disabled = 1,
+    RemoteOnly = 2,
+    All = 3,
+    BrowserDecides = 4,
+}
+
+impl EcMode {
+    fn from_constraint(m: &EchoMode) -> Option<EcMode> {
+        match m {
+            EchoMode::Bool(true) => Some(EcMode::BrowserDecides),
+            EchoMode::Bool(false) => Some(EcMode::Disabled),
+            EchoMode::Str(s) if s == "all" => Some(EcMode::All),
+            EchoMode::Str(s) if s == "remote-only" => Some(EcMode::RemoteOnly),
+            EchoMode::Str(_) => None,
+        }
+    }
+
+    fn enabled(self) -> bool {
+        self != EcMode::Disabled
+    }
+
+    fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+/// A set of [`EcMode`]s.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct EcSet(u8);
+
+impl EcSet {
+    fn of(modes: &[EcMode]) -> EcSet {
+        EcSet(modes.iter().fold(0, |acc, m| acc | m.bit()))
+    }
+
+    fn contains(self, m: EcMode) -> bool {
+        self.0 & m.bit() != 0
+    }
+
+    fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    fn len(self) -> u32 {
+        self.0.count_ones()
+    }
+
+    fn first(self) -> EcMode {
+        [
+            EcMode::Disabled,
+            EcMode::RemoteOnly,
+            EcMode::All,
+            EcMode::BrowserDecides,
+        ]
+        .into_iter()
+        .find(|m| self.contains(*m))
+        .expect("first() on an empty set")
+    }
+}
+
+/// A set of booleans.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct BoolSet {
+    yes: bool,
+    no: bool,
+}
+
+impl BoolSet {
+    const ANY: BoolSet = BoolSet {
+        yes: true,
+        no: true,
+    };
+    const FALSE: BoolSet = BoolSet {
+        yes: false,
+        no: true,
+    };
+
+    fn contains(self, b: bool) -> bool {
+        if b { self.yes } else { self.no }
+    }
+
+    fn keep(&mut self, b: bool) {
+        *self = BoolSet {
+            yes: self.yes && b,
+            no: self.no && !b,
+        };
+    }
+
+    fn is_empty(self) -> bool {
+        !self.yes && !self.no
+    }
+}
+
+/// Chromium's score, maximized and compared in field order (C6.4), then our S16 preference.
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
+struct Score {
+    fitness: f64,
+    is_default: bool,
+    ec_mode: EcMode,
+    processing_priority: u8,
+    s16: bool,
+}
+
+/// The settings a candidate would deliver.
+#[derive(Clone, Copy, Debug)]
+struct Choice {
+    ec_mode: EcMode,
+    auto_gain_control: bool,
+    noise_suppression: bool,
+    sample_size: f64,
+    channel_count: f64,
+    sample_rate: f64,
+    latency: f64,
+}
+
+/// One (device, mode, path) and the values it still allows.
+#[derive(Clone, Debug)]
+struct Candidate {
+    /// Index in the full device slice.
+    device: usize,
+    /// Position among microphones (0 = system default).
+    rank: usize,
+    mode: usize,
+    path: AudioPath,
+    native_rates: NumSet,
+    native_channels: NumSet,
+    s16: bool,
+    system_echo_cancellation: bool,
+    default_latency: f64,
+    echo: EcSet,
+    /// Whether the constraints applied so far let echo cancellation be on / off, whatever the
+    /// path can do: Chromium's `ec_allowed_values_`, which sets the processing default (C6.5).
+    echo_wanted: BoolSet,
+    auto_gain_control: BoolSet,
+    noise_suppression: BoolSet,
+    sample_size: NumSet,
+    channel_count: NumSet,
+    sample_rate: NumSet,
+    latency: NumSet,
+}
+
+impl Candidate {
+    /// The values `path` allows on `mode` (C6.2).
+    fn new(
+        device: usize,
+        rank: usize,
+        mode_index: usize,
+        mode: &AudioMode,
+        capture: &AudioCapture,
+        path: AudioPath,
+        env: &AudioEnvironment,
+    ) -> Candidate {
+        let native_rates = NumSet::from_values(&mode.sample_rate, true);
+        let native_channels = NumSet::from_values(&mode.channel_count, true);
+        let system = capture.system_echo_cancellation;
+        let echo = if system {
+            EcSet::of(&[EcMode::BrowserDecides, EcMode::All])
+        } else if path == AudioPath::Dsp && env.echo_reference {
+            EcSet::of(&[EcMode::BrowserDecides, EcMode::RemoteOnly, EcMode::Disabled])
+        } else {
+            EcSet::of(&[EcMode::Disabled])
+        };
+        let (processing, sample_size, channel_count, sample_rate, latency) = match path {
+            AudioPath::Unprocessed => (
+                BoolSet::FALSE,
+                NumSet::point(mode.sample_size as f64),
+                native_channels.clone(),
+                native_rates.clone(),
+                NumSet::from_values(&capture.latency, false),
+            ),
+            AudioPath::ProcessedNoDsp => (
+                BoolSet::FALSE,
+                NumSet::point(mode.sample_size as f64),
+                native_channels.clone(),
+                native_rates.clone(),
+                NumSet::point(capture.default_latency),
+            ),
+            AudioPath::Dsp => {
+                // Mono, or any native count above one.
+                let mut channels = native_channels.clone();
+                channels.narrow(2.0, f64::INFINITY);
+                channels.0.insert(0, Piece::Point(1.0));
+                (
+                    BoolSet::ANY,
+                    NumSet::point(DSP_SAMPLE_SIZE as f64),
+                    channels,
+                    NumSet::point(DSP_SAMPLE_RATE as f64),
+                    NumSet::point(DSP_LATENCY),
+                )
+            }
+        };
+        Candidate {
+            device,
+            rank,
+            mode: mode_index,
+            path,
+            native_rates,
+            native_channels,
+            s16: mode.format.eq_ignore_ascii_case("S16LE"),
+            system_echo_cancellation: system,
+            default_latency: capture.default_latency,
+            echo,
+            echo_wanted: BoolSet::ANY,
+            auto_gain_control: processing,
+            noise_suppression: processing,
+            sample_size,
+            channel_count,
+            sample_rate,
+            latency,
+        }
+    }
+
+    /// False when the device description leaves some property without any value.
+    fn is_viable(&self) -> bool {
+        ![
+            &self.native_rates,
+            &self.native_channels,
+            &self.sample_size,
+            &self.channel_count,
+            &self.sample_rate,
+            &self.latency,
+        ]
+        .iter()
+        .any(|s| s.is_empty())
+    }
+
+    /// Narrow by one constraint set, in Chromium's order (C6.3); the error is the W3C name of
+    /// the first constraint that leaves nothing.
+    fn apply(&mut self, set: &ConstraintSet, device: &Device) -> Result<(), &'static str> {
+        if let Some(exact) = set.device_id.as_ref().and_then(|c| c.exact.as_ref())
+            && !fitness::string_satisfies(Some(&device.device_id), exact)
+        {
+            return Err("deviceId");
+        }
+        if let Some(exact) = set.group_id.as_ref().and_then(|c| c.exact.as_ref())
+            && !fitness::string_satisfies(Some(&device.group_id), exact)
+        {
+            return Err("groupId");
+        }
+        if let Some(exact) = set
+            .echo_cancellation
+            .as_ref()
+            .and_then(|c| c.exact.as_ref())
+        {
+            // An unknown mode string matches nothing.
+            let allowed = EcMode::from_constraint(exact).map_or(EcSet(0), |m| EcSet::of(&[m]));
+            self.echo = EcSet(self.echo.0 & allowed.0);
+            self.echo_wanted
+                .keep(!matches!(exact, EchoMode::Bool(false)));
+            if self.echo.is_empty() {
+                return Err("echoCancellation");
+            }
+        }
+        narrow_bool(
+            &mut self.auto_gain_control,
+            &set.auto_gain_control,
+            "autoGainControl",
+        )?;
+        narrow_num(&mut self.sample_size, &set.sample_size, "sampleSize")?;
+        narrow_num(&mut self.channel_count, &set.channel_count, "channelCount")?;
+        narrow_num(&mut self.sample_rate, &set.sample_rate, "sampleRate")?;
+        narrow_num(&mut self.latency, &set.latency, "latency")?;
+        narrow_bool(
+            &mut self.noise_suppression,
+            &set.noise_suppression,
+            "noiseSuppression",
+        )?;
+        Ok(())
+    }
+
+    /// Score against the basic set's ideals and pick the settings (C6.4, C6.5).
+    fn evaluate(&self, basic: &ConstraintSet, device: &Device) -> (Score, Choice) {
+        let mut fit = 0.0;
+        fit += id_fitness(&basic.device_id, &device.device_id);
+        fit += id_fitness(&basic.group_id, &device.group_id);
+
+        let (f, sample_size) = select_num(
+            &self.sample_size,
+            basic.sample_size.as_ref(),
+            DEFAULT_SAMPLE_SIZE,
+        );
+        fit += f;
+        let (f, channel_count) = select_num(
+            &self.channel_count,
+            basic.channel_count.as_ref(),
+            DEFAULT_CHANNEL_COUNT,
+        );
+        fit += f;
+        let (f, sample_rate) = select_num(
+            &self.sample_rate,
+            basic.sample_rate.as_ref(),
+            DEFAULT_SAMPLE_RATE,
+        );
+        fit += f;
+        let default_latency = match self.path {
+            AudioPath::Dsp => DSP_LATENCY,
+            _ => self.default_latency,
+        };
+        let (f, latency) = select_num(&self.latency, basic.latency.as_ref(), default_latency);
+        fit += f;
+
+        let ideal_echo = basic
+            .echo_cancellation
+            .as_ref()
+            .and_then(|c| c.ideal.as_ref())
+            .and_then(EcMode::from_constraint);
+        let ec_mode = self.best_echo_mode(ideal_echo);
+        fit += match ideal_echo {
+            None => 1.0,
+            Some(EcMode::BrowserDecides) => f64::from(u8::from(ec_mode.enabled())),
+            Some(m) => f64::from(u8::from(ec_mode == m)),
+        };
+
+        let processing = self.processing_by_default(ideal_echo);
+        let (f, auto_gain_control) =
+            select_bool(self.auto_gain_control, &basic.auto_gain_control, processing);
+        fit += f;
+        let (f, noise_suppression) =
+            select_bool(self.noise_suppression, &basic.noise_suppression, processing);
+        fit += f;
+
+        let processing_priority = match (self.path, processing) {
+            (AudioPath::Dsp, true) | (AudioPath::Unprocessed, false) => 3,
+            (AudioPath::ProcessedNoDsp, _) => 2,
+            (AudioPath::Dsp, false) | (AudioPath::Unprocessed, true) => 1,
+        };
+        let score = Score {
+            fitness: fit,
+            is_default: self.rank == 0,
+            ec_mode,
+            processing_priority,
+            s16: self.s16,
+        };
+        let choice = Choice {
+            ec_mode,
+            auto_gain_control,
+            noise_suppression,
+            sample_size,
+            channel_count,
+            sample_rate,
+            latency,
+        };
+        (score, choice)
+    }
+
+    /// Chromium's SelectBestEcMode: the ideal if allowed, the only mode, else the best enabled.
+    fn best_echo_mode(&self, ideal: Option<EcMode>) -> EcMode {
+        if let Some(m) = ideal.filter(|m| self.echo.contains(*m)) {
+            return m;
+        }
+        if self.echo.len() == 1 {
+            return self.echo.first();
+        }
+        [
+            EcMode::BrowserDecides,
+            EcMode::All,
+            EcMode::RemoteOnly,
+            EcMode::Disabled,
+        ]
+        .into_iter()
+        .find(|m| self.echo.contains(*m))
+        .expect("echo set is not empty")
+    }
+
+    /// C6.5: processing defaults to on unless the constraints ask for echo cancellation off
+    /// (the tested Chromium's `GetDefaultValueForAudioProperties`). It looks at what the
+    /// constraints allow, not at what the path offers, so an unprocessed path still ranks below
+    /// the no-DSP one (E9) and the DSP path without an echo reference keeps AGC and NS on.
+    fn processing_by_default(&self, ideal: Option<EcMode>) -> bool {
+        if let Some(on) = ideal.map(EcMode::enabled)
+            && self.echo_wanted.contains(on)
+        {
+            return on;
+        }
+        self.echo_wanted.contains(true)
+    }
+
+    fn plan(&self, choice: &Choice, device: &Device, env: &AudioEnvironment) -> AudioPlan {
+        let Capture::Audio(capture) = &device.capture else {
+            unreachable!("candidates are microphones");
+        };
+        let as_u32 = |v: f64| v.round().clamp(0.0, u32::MAX as f64) as u32;
+        let (native_rate, native_channels) = match self.path {
+            // Open the mode as close as possible to what webrtcdsp wants; convert the rest.
+            AudioPath::Dsp => (
+                self.native_rates.closest(DSP_SAMPLE_RATE as f64),
+                self.native_channels.closest(choice.channel_count),
+            ),
+            _ => (choice.sample_rate, choice.channel_count),
+        };
+        let echo_cancellation = choice.ec_mode.enabled();
+        let settings = AudioSettings {
+            device_id: device.device_id.clone(),
+            group_id: device.group_id.clone(),
+            sample_rate: as_u32(choice.sample_rate),
+            sample_size: as_u32(choice.sample_size),
+            channel_count: as_u32(choice.channel_count),
+            latency: choice.latency,
+            echo_cancellation,
+            auto_gain_control: choice.auto_gain_control,
+            noise_suppression: choice.noise_suppression,
+        };
+        let dsp = self.path == AudioPath::Dsp;
+        AudioPlan {
+            device: self.device,
+            mode: self.mode,
+            native_sample_rate: as_u32(native_rate),
+            native_channel_count: as_u32(native_channels),
+            path: self.path,
+            sample_rate: settings.sample_rate,
+            channel_count: settings.channel_count,
+            latency: choice.latency,
+            // What webrtcdsp has to do: a device that cancels echo itself needs no canceller.
+            echo_cancellation: dsp && echo_cancellation && !self.system_echo_cancellation,
+            auto_gain_control: dsp && choice.auto_gain_control,
+            noise_suppression: dsp && choice.noise_suppression,
+            settings,
+            capabilities: capabilities(device, capture, env),
+        }
+    }
+}
+
+/// `[lo, hi]` required by a numeric constraint (min/max/exact all hold), or `None`.
+fn bounds(c: &NumConstraint) -> Option<(f64, f64)> {
+    if !c.is_required() {
+        return None;
+    }
+    let lo = [c.min, c.exact]
+        .into_iter()
+        .flatten()
+        .fold(f64::NEG_INFINITY, f64::max);
+    let hi = [c.max, c.exact]
+        .into_iter()
+        .flatten()
+        .fold(f64::INFINITY, f64::min);
+    Some((lo, hi))
+}
+
+fn narrow_num(
+    set: &mut NumSet,
+    c: &Option<NumConstraint>,
+    name: &'static str,
+) -> Result<(), &'static str> {
+    if let Some((lo, hi)) = c.as_ref().and_then(bounds) {
+        set.narrow(lo, hi);
+        if set.is_empty() {
+            return Err(name);
+        }
+    }
+    Ok(())
+}
+
+fn narrow_bool(
+    set: &mut BoolSet,
+    c: &Option<BoolConstraint>,
+    name: &'static str,
+) -> Result<(), &'static str> {
+    if let Some(exact) = c.as_ref().and_then(|c| c.exact) {
+        set.keep(exact);
+        if set.is_empty() {
+            return Err(name);
+        }
+    }
+    Ok(())
+}
+
+/// Chromium's numeric containers: fitness 1 if the ideal is allowed, else `1 − d(closest,
+/// ideal)`; without an ideal, fitness 0 and the member closest to `default`.
+fn select_num(set: &NumSet, c: Option<&NumConstraint>, default: f64) -> (f64, f64) {
+    match c.and_then(|c| c.ideal) {
+        Some(ideal) => {
+            let v = set.closest(ideal);
+            let fit = if set.contains(ideal) {
+                1.0
+            } else {
+                1.0 - fitness::numeric(v, ideal)
+            };
+            (fit, v)
+        }
+        None => (0.0, set.closest(default)),
+    }
+}
+
+/// Chromium's boolean containers: the ideal if allowed (fitness 1), else the default when both
+/// values are allowed, else the only value.
+fn select_bool(set: BoolSet, c: &Option<BoolConstraint>, default: bool) -> (f64, bool) {
+    if let Some(ideal) = c.as_ref().and_then(|c| c.ideal)
+        && set.contains(ideal)
+    {
+        return (1.0, ideal);
+    }
+    if set == BoolSet::ANY {
+        (0.0, default)
+    } else {
+        (0.0, set.yes)
+    }
+}
+
+/// deviceId / groupId ideal: 1 if the device's value is listed.
+fn id_fitness(c: &Option<StrConstraint>, value: &str) -> f64 {
+    match c.as_ref().and_then(|c| c.ideal.as_ref()) {
+        Some(ideal) => 1.0 - fitness::string(Some(value), ideal),
+        None => 0.0,
+    }
+}
+
+/// What the device can deliver over all its modes and paths (S6.1).
+fn capabilities(
+    device: &Device,
+    capture: &AudioCapture,
+    env: &AudioEnvironment,
+) -> AudioCapabilities {
+    let dsp = env.processing_available;
+    let span = |values: &mut dyn Iterator<Item = f64>| {
+        let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+        if lo <= hi {
+            Range { min: lo, max: hi }
+        } else {
+            Range { min: 0.0, max: 0.0 }
+        }
+    };
+    let modes = &capture.modes;
+    let rates = modes
+        .iter()
+        .flat_map(|m| [m.sample_rate.min(), m.sample_rate.max()]);
+    let channels = modes
+        .iter()
+        .flat_map(|m| [m.channel_count.min(), m.channel_count.max()]);
+    let sizes = modes.iter().map(|m| m.sample_size as f64);
+    let latencies = [
+        capture.latency.min(),
+        capture.latency.max(),
+        capture.default_latency,
+    ];
+    let with_dsp = |v: f64| dsp.then_some(v).into_iter();
+    let echo_cancellation = if capture.system_echo_cancellation {
+        vec![true]
+    } else if dsp && env.echo_reference {
+        vec![true, false]
+    } else {
+        vec![false]
+    };
+    let processing = if dsp { vec![true, false] } else { vec![false] };
+    AudioCapabilities {
+        device_id: device.device_id.clone(),
+        group_id: device.group_id.clone(),
+        sample_rate: span(&mut rates.chain(with_dsp(DSP_SAMPLE_RATE as f64))),
+        sample_size: span(&mut sizes.chain(with_dsp(DSP_SAMPLE_SIZE as f64))),
+        channel_count: span(&mut channels.chain(with_dsp(1.0))),
+        latency: span(&mut latencies.into_iter().chain(with_dsp(DSP_LATENCY))),
+        echo_cancellation,
+        auto_gain_control: processing.clone(),
+        noise_suppression: processing,
+    }
+}
+
+/// OverconstrainedError: what was asked, and what each microphone offers instead.
+fn overconstrained(
+    failed: &str,
+    tc: &TrackConstraints,
+    devices: &[Device],
+    env: &AudioEnvironment,
+) -> MediaError {
+    let asked = required_summary(&tc.basic);
+    let processing = match (env.processing_available, env.echo_reference) {
+        (true, true) => "webrtcdsp, with an echo reference",
+        (true, false) => "webrtcdsp, without an echo reference (no echo cancellation)",
+        (false, _) => "not available",
+    };
+    let mut message = format!(
+        "no microphone can satisfy {asked} ({failed} cannot be met); voice processing: \
+         {processing}; microphones:"
+    );
+    for device in devices {
+        if let Capture::Audio(capture) = &device.capture {
+            let _ = write!(message, " {}", describe_device(device, capture, env));
+        }
+    }
+    MediaError::Overconstrained {
+        constraint: failed.to_string(),
+        message,
+    }
+}
+
+fn num_text(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        let s = format!("{v:.6}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// `{sampleRate: {exact: 8000}, echoCancellation: {exact: true}}` — the required members of the
+/// basic set for an audio track.
+fn required_summary(set: &ConstraintSet) -> String {
+    let mut parts = Vec::new();
+    let strs = |v: &[String]| {
+        if v.len() == 1 {
+            format!("{:?}", v[0])
+        } else {
+            format!("{v:?}")
+        }
+    };
+    for (name, c) in [("deviceId", &set.device_id), ("groupId", &set.group_id)] {
+        if let Some(exact) = c.as_ref().and_then(|c| c.exact.as_ref()) {
+            parts.push(format!("{name}: {{exact: {}}}", strs(exact)));
+        }
+    }
+    if let Some(exact) = set
+        .echo_cancellation
+        .as_ref()
+        .and_then(|c| c.exact.as_ref())
+    {
+        let v = match exact {
+            EchoMode::Bool(b) => b.to_string(),
+            EchoMode::Str(s) => format!("{s:?}"),
+        };
+        parts.push(format!("echoCancellation: {{exact: {v}}}"));
+    }
+    for (name, c) in [
+        ("autoGainControl", &set.auto_gain_control),
+        ("noiseSuppression", &set.noise_suppression),
+    ] {
+        if let Some(exact) = c.as_ref().and_then(|c| c.exact) {
+            parts.push(format!("{name}: {{exact: {exact}}}"));
+        }
+    }
+    for (name, c) in [
+        ("sampleRate", &set.sample_rate),
+        ("sampleSize", &set.sample_size),
+        ("channelCount", &set.channel_count),
+        ("latency", &set.latency),
+    ] {
+        if let Some(c) = c.as_ref().filter(|c| c.is_required()) {
+            let fields: Vec<String> = [("min", c.min), ("max", c.max), ("exact", c.exact)]
+                .into_iter()
+                .filter_map(|(k, v)| v.map(|v| format!("{k}: {}", num_text(v))))
+                .collect();
+            parts.push(format!("{name}: {{{}}}", fields.join(", ")));
+        }
+    }
+    if parts.is_empty() {
+        "the constraints".to_string()
+    } else {
+        format!("{{{}}}", parts.join(", "))
+    }
+}
+
+fn values_text(values: &ValueSet) -> String {
+    match values {
+        ValueSet::Fixed(v) => num_text(*v),
+        ValueSet::List(l) => l.iter().map(|v| num_text(*v)).collect::<Vec<_>>().join("/"),
+        ValueSet::Range { min, max, step } if *step > 0.0 => {
+            format!(
+                "{}-{} step {}",
+                num_text(*min),
+                num_text(*max),
+                num_text(*step)
+            )
+        }
+        ValueSet::Range { min, max, .. } => format!("{}-{}", num_text(*min), num_text(*max)),
+    }
+}
+
+/// `"USB Mic" (usb-1): sampleRate 44100 (48000 processed), channelCount 2 (1 processed), …`
+fn describe_device(device: &Device, capture: &AudioCapture, env: &AudioEnvironment) -> String {
+    let dsp = env.processing_available;
+    let list = |texts: Vec<String>| {
+        let mut seen = Vec::new();
+        for t in texts {
+            if !seen.contains(&t) {
+                seen.push(t);
+            }
+        }
+        seen.join(", ")
+    };
+    let rates = list(
+        capture
+            .modes
+            .iter()
+            .map(|m| values_text(&m.sample_rate))
+            .collect(),
+    );
+    let channels = list(
+        capture
+            .modes
+            .iter()
+            .map(|m| values_text(&m.channel_count))
+            .collect(),
+    );
+    let sizes = list(
+        capture
+            .modes
+            .iter()
+            .map(|m| m.sample_size.to_string())
+            .collect(),
+    );
+    let caps = capabilities(device, capture, env);
+    let bools = |v: &[bool]| {
+        v.iter()
+            .map(|b| b.to_string())
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let mut text = format!("{:?} ({}):", device.label, device.device_id);
+    if capture.modes.is_empty() {
+        text.push_str(" no usable capture mode;");
+        return text;
+    }
+    let processed = |v: &str| {
+        if dsp {
+            format!(" ({v} processed)")
+        } else {
+            String::new()
+        }
+    };
+    let latency_processed = if dsp {
+        format!("; {} processed", num_text(DSP_LATENCY))
+    } else {
+        String::new()
+    };
+    let _ = write!(
+        text,
+        " sampleRate {rates}{}, channelCount {channels}{}, sampleSize {sizes}{}, latency {} s \
+         (default {}{}), echoCancellation {}, autoGainControl/noiseSuppression {};",
+        processed(&DSP_SAMPLE_RATE.to_string()),
+        processed("1"),
+        processed(&DSP_SAMPLE_SIZE.to_string()),
+        values_text(&capture.latency),
+        num_text(capture.default_latency),
+        latency_processed,
+        bools(&caps.echo_cancellation),
+        bools(&caps.auto_gain_control),
+    );
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::parse::parse;
+    use crate::engine::{EchoConstraint, VideoMode};
+    use proptest::prelude::*;
+
+    /// Chromium reports buffer durations truncated to whole microseconds (C6.2).
+    fn frames(n: f64, rate: f64) -> f64 {
+        (n * 1e6 / rate).trunc() / 1e6
+    }
+
+    fn mode(rate: ValueSet, channels: ValueSet, format: &str, bits: u32) -> AudioMode {
+        AudioMode {
+            sample_rate: rate,
+            channel_count: channels,
+            sample_size: bits,
+            format: format.into(),
+        }
+    }
+
+    fn mic(
+        id: &str,
+        group: &str,
+        modes: Vec<AudioMode>,
+        latency: ValueSet,
+        default: f64,
+    ) -> Device {
+        Device {
+            device_id: id.into(),
+            group_id: group.into(),
+            label: format!("{id} label"),
+            facing_mode: None,
+            capture: Capture::Audio(AudioCapture {
+                modes,
+                latency,
+                default_latency: default,
+                system_echo_cancellation: false,
+            }),
+        }
+    }
+
+    /// A Chromium-style device: one S16 mode with fixed rate and channels, `buffer` frames.
+    fn simple_mic(id: &str, group: &str, rate: f64, channels: f64, buffer: f64) -> Device {
+        let latency = frames(buffer, rate);
+        mic(
+            id,
+            group,
+            vec![mode(
+                ValueSet::Fixed(rate),
+                ValueSet::Fixed(channels),
+                "S16LE",
+                16,
+            )],
+            ValueSet::Fixed(latency),
+            latency,
+        )
+    }
+
+    fn camera() -> Device {
+        Device {
+            device_id: "cam".into(),
+            group_id: "camgroup".into(),
+            label: "Camera".into(),
+            facing_mode: None,
+            capture: Capture::Video(vec![VideoMode {
+                width: ValueSet::Fixed(640.0),
+                height: ValueSet::Fixed(480.0),
+                frame_rate: ValueSet::Fixed(30.0),
+                format: "YUY2".into(),
+                compressed: false,
+            }]),
+        }
+    }
+
+    /// The fixture of Chromium's media_stream_constraints_util_audio_test.cc (CR-AUDIO-TEST),
+    /// behind a camera so that plan indices are checked against the whole slice.
+    fn chromium_devices() -> Vec<Device> {
+        let mut system = simple_mic(
+            "system_echo_canceller_device",
+            "fake_group2",
+            44100.0,
+            2.0,
+            1000.0,
+        );
+        if let Capture::Audio(c) = &mut system.capture {
+            c.system_echo_cancellation = true;
+        }
+        vec![
+            camera(),
+            simple_mic("default_device", "fake_group1", 44100.0, 2.0, 1000.0),
+            system,
+            simple_mic("4_channels_device", "fake_group3", 44100.0, 4.0, 1000.0),
+            simple_mic(
+                "8khz_sample_rate_device",
+                "fake_group4",
+                8000.0,
+                2.0,
+                1000.0,
+            ),
+            mic(
+                "variable_latency_device",
+                "fake_group5",
+                vec![mode(
+                    ValueSet::Fixed(44100.0),
+                    ValueSet::Fixed(2.0),
+                    "S16LE",
+                    16,
+                )],
+                ValueSet::Range {
+                    min: frames(128.0, 44100.0),
+                    max: frames(4096.0, 44100.0),
+                    step: 0.0,
+                },
+                frames(512.0, 44100.0),
+            ),
+        ]
+    }
+
+    /// Chromium's environment: APM always there, with its playout reference.
+    const CHROMIUM: AudioEnvironment = AudioEnvironment {
+        processing_available: true,
+        echo_reference: true,
+    };
+    const NO_REFERENCE: AudioEnvironment = AudioEnvironment {
+        processing_available: true,
+        echo_reference: false,
+    };
+    const NO_DSP: AudioEnvironment = AudioEnvironment {
+        processing_available: false,
+        echo_reference: false,
+    };
+
+    fn audio_of(constraints: &str) -> TrackConstraints {
+        let text = format!("{{audio: {constraints}}}");
+        parse(&text).unwrap().audio.unwrap()
+    }
+
+    fn run(
+        constraints: &str,
+        devices: &[Device],
+        env: &AudioEnvironment,
+    ) -> Result<AudioPlan, MediaError> {
+        select(&audio_of(constraints), devices, env)
+    }
+
+    fn pick(constraints: &str) -> AudioPlan {
+        let devices = chromium_devices();
+        run(constraints, &devices, &CHROMIUM).unwrap_or_else(|e| panic!("{constraints}: {e}"))
+    }
+
+    fn device_of(constraints: &str) -> String {
+        pick(constraints).settings.device_id
+    }
+
+    fn fails(constraints: &str) -> String {
+        let devices = chromium_devices();
+        fails_on(constraints, &devices, &CHROMIUM)
+    }
+
+    fn fails_on(constraints: &str, devices: &[Device], env: &AudioEnvironment) -> String {
+        match run(constraints, devices, env) {
+            Err(MediaError::Overconstrained { constraint, .. }) => constraint,
+            other => panic!("{constraints}: expected OverconstrainedError, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn unconstrained_defaults() {
+        let p = pick("true");
+        assert_eq!(p.device, 1);
+        assert_eq!(p.mode, 0);
+        assert_eq!(p.path, AudioPath::Dsp);
+        assert_eq!((p.native_sample_rate, p.native_channel_count), (44100, 2));
+        assert_eq!((p.sample_rate, p.channel_count), (48000, 1));
+        assert_eq!(p.latency, DSP_LATENCY);
+        assert!(p.echo_cancellation && p.auto_gain_control && p.noise_suppression);
+        assert_eq!(
+            p.settings,
+            AudioSettings {
+                device_id: "default_device".into(),
+                group_id: "fake_group1".into(),
+                sample_rate: 48000,
+                sample_size: 16,
+                channel_count: 1,
+                latency: 0.010,
+                echo_cancellation: true,
+                auto_gain_control: true,
+                noise_suppression: true,
+            }
+        );
+        let json = serde_json::to_value(&p.settings).unwrap();
+        for key in [
+            "deviceId",
+            "groupId",
+            "sampleRate",
+            "sampleSize",
+            "channelCount",
+            "latency",
+            "echoCancellation",
+            "autoGainControl",
+            "noiseSuppression",
+        ] {
+            assert!(json.get(key).is_some(), "{key} missing from {json}");
+        }
+    }
+
+    // E9.
+    #[test]
+    fn e9_exact_8khz_goes_through_the_no_dsp_path() {
+        let p = pick("{sampleRate: {exact: 8000}}");
+        assert_eq!(p.settings.device_id, "8khz_sample_rate_device");
+        assert_eq!(p.path, AudioPath::ProcessedNoDsp);
+        assert!(!p.settings.echo_cancellation);
+        assert_eq!((p.sample_rate, p.channel_count), (8000, 2));
+        assert_eq!((p.native_sample_rate, p.native_channel_count), (8000, 2));
+        assert_eq!(p.latency, 0.125);
+        assert!(!p.auto_gain_control && !p.noise_suppression);
+
+        assert_eq!(device_of("{sampleRate: 8000}"), "8khz_sample_rate_device");
+    }
+
+    #[test]
+    fn e9_44100_with_echo_cancellation_is_overconstrained() {
+        let only_default = vec![simple_mic("default_device", "g", 44100.0, 2.0, 1000.0)];
+        let c = "{sampleRate: {exact: 44100}, echoCancellation: {exact: true}}";
+        assert_eq!(fails_on(c, &only_default, &CHROMIUM), "sampleRate");
+        // Without an echo reference the DSP path fails one step earlier.
+        assert_eq!(
+            fails_on(c, &only_default, &NO_REFERENCE),
+            "echoCancellation"
+        );
+        // Each alone is fine.
+        let p = run("{sampleRate: {exact: 44100}}", &only_default, &CHROMIUM).unwrap();
+        assert_eq!(
+            (p.path, p.settings.echo_cancellation),
+            (AudioPath::ProcessedNoDsp, false)
+        );
+        let p = run(
+            "{echoCancellation: {exact: true}}",
+            &only_default,
+            &CHROMIUM,
+        )
+        .unwrap();
+        assert_eq!((p.path, p.settings.sample_rate), (AudioPath::Dsp, 48000));
+    }
+
+    // Chromium's SampleRate test.
+    #[test]
+    fn sample_rate() {
+        assert_eq!(fails("{sampleRate: {exact: 11111}}"), "sampleRate");
+        assert_eq!(device_of("{sampleRate: {min: 48000}}"), "default_device");
+        assert_eq!(fails("{sampleRate: {min: 48001}}"), "sampleRate");
+        assert_eq!(
+            device_of("{sampleRate: {max: 8000}}"),
+            "8khz_sample_rate_device"
+        );
+        assert_eq!(fails("{sampleRate: {max: 7999}}"), "sampleRate");
+        assert_eq!(
+            device_of("{sampleRate: {min: 8000, max: 48000}}"),
+            "default_device"
+        );
+        assert_eq!(fails("{sampleRate: {min: 7000, max: 7999}}"), "sampleRate");
+        assert_eq!(
+            fails("{sampleRate: {min: 48001, max: 49000}}"),
+            "sampleRate"
+        );
+        assert_eq!(
+            device_of("{sampleRate: {ideal: 8000}}"),
+            "8khz_sample_rate_device"
+        );
+        assert_eq!(device_of("{sampleRate: 49000}"), "default_device");
+        // min > max is not a parse error but fails selection (C1.5).
+        assert_eq!(fails("{sampleRate: {min: 48000, max: 8000}}"), "sampleRate");
+        let p = pick("{sampleRate: {exact: 48000}}");
+        assert_eq!(
+            (p.path, p.settings.echo_cancellation),
+            (AudioPath::Dsp, true)
+        );
+    }
+
+    // Chromium's SampleSize test.
+    #[test]
+    fn sample_size() {
+        for ok in [
+            "{sampleSize: {exact: 16}}",
+            "{sampleSize: {min: 16}}",
+            "{sampleSize: {max: 16}}",
+            "{sampleSize: {min: 10, max: 20}}",
+            "{sampleSize: 16}",
+            "{sampleSize: 0}",
+        ] {
+            assert_eq!(pick(ok).settings.sample_size, 16, "{ok}");
+        }
+        for bad in [
+            "{sampleSize: {exact: 0}}",
+            "{sampleSize: {min: 17}}",
+            "{sampleSize: {max: 15}}",
+            "{sampleSize: {min: -10, max: 10}}",
+            "{sampleSize: {min: 20, max: 30}}",
+        ] {
+            assert_eq!(fails(bad), "sampleSize", "{bad}");
+        }
+    }
+
+    // Chromium's Channels and MultiChannelEchoCancellation tests.
+    #[test]
+    fn channel_count() {
+        for n in 1..=8 {
+            let c = format!("{{channelCount: {{exact: {n}}}}}");
+            match n {
+                1 | 2 => assert_eq!(device_of(&c), "default_device"),
+                4 => assert_eq!(device_of(&c), "4_channels_device"),
+                _ => assert_eq!(fails(&c), "channelCount"),
+            }
+        }
+        assert_eq!(fails("{channelCount: {min: 33}}"), "channelCount");
+        assert_eq!(device_of("{channelCount: {min: 1}}"), "default_device");
+        assert_eq!(fails("{channelCount: {max: 0}}"), "channelCount");
+        assert_eq!(device_of("{channelCount: {max: 1}}"), "default_device");
+        assert_eq!(
+            device_of("{channelCount: {min: 1, max: 32}}"),
+            "default_device"
+        );
+        assert_eq!(fails("{channelCount: {min: 33, max: 42}}"), "channelCount");
+
+        let p = pick("{channelCount: {exact: 2}}");
+        assert_eq!(
+            (p.path, p.channel_count, p.settings.echo_cancellation),
+            (AudioPath::Dsp, 2, true)
+        );
+        // C6.6: an ideal of 2 keeps the DSP (tie on fitness, echo cancellation wins).
+        let p = pick("{channelCount: 2}");
+        assert_eq!(
+            (p.path, p.channel_count, p.settings.echo_cancellation),
+            (AudioPath::Dsp, 2, true)
+        );
+        assert_eq!(p.settings.device_id, "default_device");
+        let p = pick("{channelCount: 4}");
+        assert_eq!(p.settings.device_id, "4_channels_device");
+        assert_eq!(
+            (p.path, p.channel_count, p.native_channel_count),
+            (AudioPath::Dsp, 4, 4)
+        );
+        let p = pick("{deviceId: {exact: '4_channels_device'}}");
+        assert_eq!((p.channel_count, p.native_channel_count), (1, 4));
+    }
+
+    // Chromium's Latency test and CheckLatencyConstraint.
+    #[test]
+    fn latency() {
+        assert_eq!(
+            device_of("{latency: {exact: 0.125}}"),
+            "8khz_sample_rate_device"
+        );
+        assert_eq!(device_of("{latency: {exact: 0.01}}"), "default_device");
+        assert_eq!(fails("{latency: {exact: 0}}"), "latency");
+        assert_eq!(
+            device_of("{latency: {min: 0.125}}"),
+            "8khz_sample_rate_device"
+        );
+        assert_eq!(fails("{latency: {min: 0.126}}"), "latency");
+        assert_eq!(device_of("{latency: {max: 0.1}}"), "default_device");
+        assert_eq!(fails("{latency: {max: 0.001}}"), "latency");
+        assert_eq!(
+            device_of("{latency: {min: 0.1, max: 0.125}}"),
+            "8khz_sample_rate_device"
+        );
+        assert_eq!(fails("{latency: {min: 0.0001, max: 0.001}}"), "latency");
+        assert_eq!(fails("{latency: {min: 0.126, max: 0.2}}"), "latency");
+        assert_eq!(device_of("{latency: 0.125}"), "8khz_sample_rate_device");
+        assert_eq!(device_of("{latency: 0}"), "default_device");
+
+        // The variable-latency device's unprocessed path spans its hardware buffer range.
+        let (lo, hi) = (frames(128.0, 44100.0), frames(4096.0, 44100.0));
+        let base = "deviceId: {exact: 'variable_latency_device'}, echoCancellation: {exact: false}";
+        assert_eq!(
+            fails(&format!("{{{base}, latency: {{exact: 0}}}}")),
+            "latency"
+        );
+        assert_eq!(
+            fails(&format!("{{{base}, latency: {{min: {}}}}}", hi + 0.001)),
+            "latency"
+        );
+        assert_eq!(
+            fails(&format!("{{{base}, latency: {{max: {}}}}}", lo - 0.001)),
+            "latency"
+        );
+        for (ideal, expected) in [(0.001, lo), (1.0, hi), (0.05, 0.05)] {
+            let p = pick(&format!("{{{base}, latency: {ideal}}}"));
+            assert_eq!(
+                (p.path, p.latency),
+                (AudioPath::Unprocessed, expected),
+                "{ideal}"
+            );
+        }
+        // Without a latency constraint the device runs at its default buffer.
+        let p = pick(&format!("{{{base}}}"));
+        assert_eq!(
+            (p.path, p.latency),
+            (AudioPath::Unprocessed, frames(512.0, 44100.0))
+        );
+    }
+
+    // C6.6.
+    #[test]
+    fn ideals_that_switch_processing_off() {
+        // sampleRate 44100 ideal: native paths score 1.0, the DSP 1 - d(48000, 44100).
+        let p = pick("{sampleRate: 44100}");
+        assert_eq!(p.settings.device_id, "default_device");
+        assert_eq!(p.path, AudioPath::ProcessedNoDsp);
+        assert!(!p.settings.echo_cancellation);
+        // latency 0.02 ideal: the variable-latency device's range holds it exactly.
+        let p = pick("{latency: 0.02}");
+        assert_eq!(p.settings.device_id, "variable_latency_device");
+        assert_eq!((p.path, p.latency), (AudioPath::Unprocessed, 0.02));
+        assert!(!p.settings.echo_cancellation);
+    }
+
+    #[test]
+    fn echo_cancellation() {
+        // Off: the unprocessed path ranks first once processing is off by default (C6.4).
+        for c in [
+            "{echoCancellation: {exact: false}}",
+            "{echoCancellation: false}",
+        ] {
+            let p = pick(c);
+            assert_eq!(p.settings.device_id, "default_device", "{c}");
+            assert_eq!(p.path, AudioPath::Unprocessed, "{c}");
+            assert!(!p.settings.echo_cancellation && !p.settings.auto_gain_control);
+            assert!(!p.settings.noise_suppression);
+            assert_eq!(
+                (p.sample_rate, p.channel_count, p.settings.sample_size),
+                (44100, 2, 16)
+            );
+        }
+        for c in [
+            "{echoCancellation: {exact: true}}",
+            "{echoCancellation: true}",
+        ] {
+            let p = pick(c);
+            assert_eq!(
+                (p.settings.device_id.as_str(), p.path),
+                ("default_device", AudioPath::Dsp)
+            );
+            assert!(p.echo_cancellation && p.settings.echo_cancellation);
+        }
+        let p = pick("{echoCancellation: {exact: 'remote-only'}}");
+        assert_eq!(
+            (p.settings.device_id.as_str(), p.path),
+            ("default_device", AudioPath::Dsp)
+        );
+        assert!(p.echo_cancellation);
+        // "all" needs a canceller that sees all system output: the platform's.
+        for c in [
+            "{echoCancellation: {exact: 'all'}}",
+            "{echoCancellation: 'all'}",
+        ] {
+            let p = pick(c);
+            assert_eq!(p.settings.device_id, "system_echo_canceller_device", "{c}");
+            assert_eq!(p.path, AudioPath::Dsp);
+            assert!(p.settings.echo_cancellation);
+            assert!(!p.echo_cancellation, "webrtcdsp must not cancel again");
+            assert!(p.auto_gain_control && p.noise_suppression);
+        }
+        // Unknown modes: required fails, ideal is ignored (as Chromium).
+        assert_eq!(
+            fails("{echoCancellation: {exact: 'sometimes'}}"),
+            "echoCancellation"
+        );
+        assert_eq!(
+            device_of("{echoCancellation: 'sometimes'}"),
+            "default_device"
+        );
+        // A device that cancels echo itself cannot stop, nor cancel only the remote side.
+        let devices = chromium_devices();
+        let system = &devices[2..3];
+        for c in [
+            "{echoCancellation: {exact: false}}",
+            "{echoCancellation: {exact: 'remote-only'}}",
+        ] {
+            assert_eq!(fails_on(c, system, &CHROMIUM), "echoCancellation", "{c}");
+        }
+        let p = run("{echoCancellation: false}", system, &CHROMIUM).unwrap();
+        assert!(p.settings.echo_cancellation);
+        let default = &devices[1..2];
+        let c = "{echoCancellation: {exact: 'all'}}";
+        assert_eq!(fails_on(c, default, &CHROMIUM), "echoCancellation");
+    }
+
+    #[test]
+    fn without_echo_reference() {
+        let devices = chromium_devices();
+        // Default: the DSP still runs gain control and noise suppression.
+        let p = run("true", &devices, &NO_REFERENCE).unwrap();
+        assert_eq!(
+            (p.settings.device_id.as_str(), p.path),
+            ("default_device", AudioPath::Dsp)
+        );
+        assert!(!p.settings.echo_cancellation && !p.echo_cancellation);
+        assert!(p.settings.auto_gain_control && p.settings.noise_suppression);
+        assert_eq!(p.capabilities.echo_cancellation, vec![false]);
+        // Required echo cancellation: only the self-cancelling device qualifies.
+        let p = run("{echoCancellation: {exact: true}}", &devices, &NO_REFERENCE).unwrap();
+        assert_eq!(p.settings.device_id, "system_echo_canceller_device");
+        assert!(p.settings.echo_cancellation);
+        let mut no_system = devices.clone();
+        no_system.remove(2);
+        assert_eq!(
+            fails_on(
+                "{echoCancellation: {exact: true}}",
+                &no_system,
+                &NO_REFERENCE
+            ),
+            "echoCancellation"
+        );
+        assert_eq!(
+            fails_on(
+                "{echoCancellation: {exact: 'remote-only'}}",
+                &no_system,
+                &NO_REFERENCE
+            ),
+            "echoCancellation"
+        );
+        // An ideal that cannot be met keeps processing on, with echo cancellation off.
+        let p = run("{echoCancellation: true}", &no_system, &NO_REFERENCE).unwrap();
+        assert_eq!(p.path, AudioPath::Dsp);
+        assert!(!p.settings.echo_cancellation && p.settings.noise_suppression);
+        // Asking for it off switches the rest off too.
+        let p = run("{echoCancellation: false}", &no_system, &NO_REFERENCE).unwrap();
+        assert_eq!(p.path, AudioPath::Unprocessed);
+        assert!(!p.settings.auto_gain_control && !p.settings.noise_suppression);
+    }
+
+    #[test]
+    fn without_processing() {
+        let devices = chromium_devices();
+        let p = run("true", &devices, &NO_DSP).unwrap();
+        assert_eq!(
+            (p.settings.device_id.as_str(), p.path),
+            ("default_device", AudioPath::ProcessedNoDsp)
+        );
+        assert_eq!((p.sample_rate, p.channel_count), (44100, 2));
+        assert!(!p.settings.auto_gain_control && !p.settings.noise_suppression);
+        assert!(!p.settings.echo_cancellation);
+        assert_eq!(
+            fails_on("{autoGainControl: {exact: true}}", &devices, &NO_DSP),
+            "autoGainControl"
+        );
+        assert_eq!(
+            fails_on("{noiseSuppression: {exact: true}}", &devices, &NO_DSP),
+            "noiseSuppression"
+        );
+        // The self-cancelling device still cancels.
+        let p = run("{echoCancellation: {exact: true}}", &devices, &NO_DSP).unwrap();
+        assert_eq!(p.settings.device_id, "system_echo_canceller_device");
+        assert_eq!(p.path, AudioPath::ProcessedNoDsp);
+        let caps = &p.capabilities;
+        assert_eq!(
+            (
+                caps.auto_gain_control.clone(),
+                caps.echo_cancellation.clone()
+            ),
+            (vec![false], vec![true])
+        );
+    }
+
+    // Chromium's SingleBoolConstraint, for the W3C members.
+    #[test]
+    fn auto_gain_control_and_noise_suppression() {
+        for value in [true, false] {
+            for form in ["{name: {exact: V}}", "{name: V}", "{advanced: [{name: V}]}"] {
+                for name in ["autoGainControl", "noiseSuppression"] {
+                    let c = form.replace("name", name).replace('V', &value.to_string());
+                    let p = pick(&c);
+                    let (this, other) = if name == "autoGainControl" {
+                        (p.settings.auto_gain_control, p.settings.noise_suppression)
+                    } else {
+                        (p.settings.noise_suppression, p.settings.auto_gain_control)
+                    };
+                    assert_eq!(this, value, "{c}");
+                    // The other properties keep their defaults.
+                    assert!(other && p.settings.echo_cancellation, "{c}");
+                    assert_eq!(
+                        (p.settings.device_id.as_str(), p.path),
+                        ("default_device", AudioPath::Dsp),
+                        "{c}"
+                    );
+                }
+            }
+        }
+        // Processing without echo cancellation: only the DSP path can, defaults follow EC.
+        let p = pick("{echoCancellation: {exact: false}, noiseSuppression: {exact: true}}");
+        assert_eq!(p.path, AudioPath::Dsp);
+        assert!(p.noise_suppression && !p.auto_gain_control && !p.echo_cancellation);
+        let p = pick("{echoCancellation: false, autoGainControl: true}");
+        assert_eq!(p.path, AudioPath::Dsp);
+        assert!(p.auto_gain_control && !p.noise_suppression && !p.settings.echo_cancellation);
+    }
+
+    #[test]
+    fn device_and_group_id() {
+        assert_eq!(
+            device_of("{deviceId: {exact: '4_channels_device'}}"),
+            "4_channels_device"
+        );
+        assert_eq!(
+            device_of("{deviceId: {exact: ['nope', '8khz_sample_rate_device']}}"),
+            "8khz_sample_rate_device"
+        );
+        // A bare deviceId is only an ideal (S5.6): it beats the default device...
+        assert_eq!(
+            device_of("{deviceId: '8khz_sample_rate_device'}"),
+            "8khz_sample_rate_device"
+        );
+        assert_eq!(
+            device_of("{deviceId: ['x', '4_channels_device']}"),
+            "4_channels_device"
+        );
+        // ...and a missing one falls back without error.
+        assert_eq!(device_of("{deviceId: 'unplugged'}"), "default_device");
+        assert_eq!(fails("{deviceId: {exact: 'unplugged'}}"), "deviceId");
+        assert_eq!(
+            device_of("{groupId: {exact: 'fake_group3'}}"),
+            "4_channels_device"
+        );
+        assert_eq!(
+            device_of("{groupId: 'fake_group4'}"),
+            "8khz_sample_rate_device"
+        );
+        assert_eq!(fails("{groupId: {exact: 'fake_group9'}}"), "groupId");
+        // Chromium names the last device's failure: here the last device's deviceId.
+        let c = "{deviceId: {exact: '4_channels_device'}, groupId: {exact: 'fake_group1'}}";
+        assert_eq!(fails(c), "deviceId");
+        let only = [simple_mic(
+            "4_channels_device",
+            "fake_group3",
+            44100.0,
+            4.0,
+            1000.0,
+        )];
+        assert_eq!(fails_on(c, &only, &CHROMIUM), "groupId");
+        // Camera ids are not microphone ids.
+        assert_eq!(fails("{deviceId: {exact: 'cam'}}"), "deviceId");
+    }
+
+    #[test]
+    fn advanced_sets() {
+        // Bare values are exact in advanced sets and narrow all candidates.
+        assert_eq!(
+            device_of("{advanced: [{sampleRate: 8000}]}"),
+            "8khz_sample_rate_device"
+        );
+        // Unsatisfiable sets are skipped, later ones still apply.
+        assert_eq!(
+            device_of("{advanced: [{deviceId: 'nope'}, {channelCount: 4}, {sampleRate: 8000}]}"),
+            "4_channels_device"
+        );
+        assert_eq!(
+            device_of("{advanced: [{sampleRate: 11111}]}"),
+            "default_device"
+        );
+        // They only choose among what the basic set allows.
+        assert_eq!(
+            device_of("{echoCancellation: {exact: true}, advanced: [{sampleRate: 8000}]}"),
+            "default_device"
+        );
+        // Advanced sets narrow paths too: echo cancellation off for the default device.
+        let p = pick("{advanced: [{echoCancellation: false}]}");
+        assert_eq!(
+            (p.settings.device_id.as_str(), p.path),
+            ("default_device", AudioPath::Unprocessed)
+        );
+        // Fitness uses only the basic set's ideals; ideals in advanced sets are ignored.
+        let tc = TrackConstraints {
+            basic: ConstraintSet::default(),
+            advanced: vec![ConstraintSet {
+                sample_rate: Some(NumConstraint {
+                    ideal: Some(8000.0),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }],
+        };
+        let p = select(&tc, &chromium_devices(), &CHROMIUM).unwrap();
+        assert_eq!(p.settings.device_id, "default_device");
+    }
+
+    #[test]
+    fn failure_names_and_messages() {
+        // The last path of the last device names the failure (CR-FAILED-CONSTRAINT-NAME): for
+        // the variable-latency device the DSP path rejects the 8 kHz rate.
+        assert_eq!(
+            fails("{sampleRate: {exact: 8000}, channelCount: {exact: 1}}"),
+            "sampleRate"
+        );
+        assert_eq!(
+            fails("{channelCount: {exact: 3}, sampleRate: {exact: 8000}}"),
+            "channelCount"
+        );
+        // Device-level checks come first for each device.
+        assert_eq!(
+            fails("{deviceId: {exact: 'default_device'}, channelCount: {exact: 3}}"),
+            "deviceId"
+        );
+        let devices = chromium_devices();
+        let Err(e) = run(
+            "{sampleRate: {exact: 11111}, echoCancellation: {exact: true}}",
+            &devices,
+            &CHROMIUM,
+        ) else {
+            panic!("expected an error");
+        };
+        assert_eq!(e.name(), "OverconstrainedError");
+        assert_eq!(e.constraint(), Some("sampleRate"));
+        let m = e.message();
+        for needle in [
+            "sampleRate: {exact: 11111}",
+            "echoCancellation: {exact: true}",
+            "sampleRate cannot be met",
+            "voice processing: webrtcdsp, with an echo reference",
+            "\"default_device label\" (default_device)",
+            "(8khz_sample_rate_device): sampleRate 8000 (48000 processed)",
+            "channelCount 4 (1 processed)",
+            "latency 0.002902-0.092879 s (default 0.011609; 0.01 processed)",
+            "echoCancellation true/false",
+            "(system_echo_canceller_device)",
+        ] {
+            assert!(m.contains(needle), "{m}\nlacks {needle:?}");
+        }
+        assert!(!m.contains("cam"), "{m}");
+    }
+
+    #[test]
+    fn not_found() {
+        let tc = TrackConstraints::default();
+        for devices in [vec![], vec![camera()]] {
+            match select(&tc, &devices, &CHROMIUM) {
+                Err(MediaError::NotFound { message }) => assert!(message.contains("microphone")),
+                other => panic!("{other:?}"),
+            }
+        }
+        // A microphone without usable modes is no microphone.
+        let broken = mic("m", "g", vec![], ValueSet::Fixed(0.01), 0.01);
+        assert!(matches!(
+            select(&tc, &[broken], &CHROMIUM),
+            Err(MediaError::NotFound { .. })
+        ));
+        let broken = mic(
+            "m",
+            "g",
+            vec![mode(
+                ValueSet::List(vec![]),
+                ValueSet::Fixed(1.0),
+                "S16LE",
+                16,
+            )],
+            ValueSet::Fixed(0.01),
+            0.01,
+        );
+        assert!(matches!(
+            select(&tc, &[broken], &CHROMIUM),
+            Err(MediaError::NotFound { .. })
+        ));
+    }
+
+    #[test]
+    fn video_members_are_ignored() {
+        // S1.7 removes them before S1.8: not even a required backgroundBlur is an error here.
+        let p = pick(
+            "{width: {exact: 1}, frameRate: {min: 1000}, facingMode: {exact: 'user'},
+              resizeMode: {exact: 'none'}, backgroundBlur: {exact: true}, aspectRatio: {exact: 3}}",
+        );
+        assert_eq!(p.settings.device_id, "default_device");
+    }
+
+    /// What pulsesrc reports: every format with rate=[1, 384000], channels=[1, 32].
+    fn pulse_like() -> Device {
+        let range = |min, max| ValueSet::Range {
+            min,
+            max,
+            step: 0.0,
+        };
+        mic(
+            "pulse",
+            "pg",
+            vec![
+                mode(range(1.0, 384000.0), range(1.0, 32.0), "F32LE", 32),
+                mode(range(1.0, 384000.0), range(1.0, 32.0), "S16LE", 16),
+                mode(range(1.0, 384000.0), range(1.0, 32.0), "S24LE", 24),
+            ],
+            ValueSet::Range {
+                min: 0.001,
+                max: 2.0,
+                step: 0.0,
+            },
+            0.02,
+        )
+    }
+
+    #[test]
+    fn range_devices() {
+        let devices = [pulse_like()];
+        let go = |c: &str, env: &AudioEnvironment| {
+            run(c, &devices, env).unwrap_or_else(|e| panic!("{c}: {e}"))
+        };
+        let p = go("true", &CHROMIUM);
+        assert_eq!((p.path, p.mode), (AudioPath::Dsp, 1), "S16LE wins the tie");
+        assert_eq!((p.native_sample_rate, p.native_channel_count), (48000, 1));
+        let p = go("true", &NO_DSP);
+        assert_eq!((p.path, p.mode), (AudioPath::ProcessedNoDsp, 1));
+        assert_eq!(
+            (p.sample_rate, p.channel_count, p.latency),
+            (48000, 1, 0.02)
+        );
+
+        let p = go("{sampleRate: {exact: 8000}}", &CHROMIUM);
+        assert_eq!(
+            (p.path, p.mode, p.native_sample_rate, p.sample_rate),
+            (AudioPath::ProcessedNoDsp, 1, 8000, 8000)
+        );
+        let p = go(
+            "{sampleRate: {exact: 96000}, channelCount: {exact: 6}}",
+            &CHROMIUM,
+        );
+        assert_eq!(
+            (p.sample_rate, p.channel_count, p.native_channel_count),
+            (96000, 6, 6)
+        );
+        let p = go("{sampleSize: {exact: 32}}", &CHROMIUM);
+        assert_eq!(
+            (p.path, p.mode, p.settings.sample_size),
+            (AudioPath::ProcessedNoDsp, 0, 32)
+        );
+        let p = go("{sampleSize: 24}", &CHROMIUM);
+        assert_eq!((p.mode, p.settings.sample_size), (2, 24));
+        // An ideal rate opens the device at that rate, without the DSP (C6.6).
+        let p = go("{sampleRate: 44100}", &CHROMIUM);
+        assert_eq!(
+            (p.path, p.native_sample_rate),
+            (AudioPath::ProcessedNoDsp, 44100)
+        );
+        let p = go("{sampleRate: 1000000}", &CHROMIUM);
+        assert_eq!(p.sample_rate, 384000);
+        // Channel ideals: the DSP delivers any native count, so it keeps echo cancellation.
+        let p = go("{channelCount: 2}", &CHROMIUM);
+        assert_eq!(
+            (p.path, p.channel_count, p.native_channel_count),
+            (AudioPath::Dsp, 2, 2)
+        );
+        let p = go("{channelCount: 64}", &NO_REFERENCE);
+        assert_eq!((p.path, p.channel_count), (AudioPath::Dsp, 32));
+        // Latency is configurable on the unprocessed path.
+        let p = go("{latency: {exact: 0.5}}", &CHROMIUM);
+        assert_eq!((p.path, p.latency), (AudioPath::Unprocessed, 0.5));
+        assert_eq!(
+            fails_on("{latency: {max: 0.0005}}", &devices, &CHROMIUM),
+            "latency"
+        );
+        let caps = go("true", &CHROMIUM).capabilities;
+        assert_eq!(
+            caps.sample_rate,
+            Range {
+                min: 1.0,
+                max: 384000.0
+            }
+        );
+        assert_eq!(
+            caps.channel_count,
+            Range {
+                min: 1.0,
+                max: 32.0
+            }
+        );
+        assert_eq!(
+            caps.sample_size,
+            Range {
+                min: 16.0,
+                max: 32.0
+            }
+        );
+        assert_eq!(
+            caps.latency,
+            Range {
+                min: 0.001,
+                max: 2.0
+            }
+        );
+    }
+
+    #[test]
+    fn stepped_and_listed_values() {
+        let devices = [mic(
+            "m",
+            "g",
+            vec![mode(
+                ValueSet::Range {
+                    min: 8000.0,
+                    max: 50000.0,
+                    step: 8000.0,
+                },
+                ValueSet::List(vec![2.0, 6.0]),
+                "S16LE",
+                16,
+            )],
+            ValueSet::List(vec![0.005, 0.02]),
+            0.02,
+        )];
+        let go = |c: &str| run(c, &devices, &CHROMIUM).unwrap_or_else(|e| panic!("{c}: {e}"));
+        assert_eq!(
+            fails_on("{sampleRate: {exact: 12000}}", &devices, &CHROMIUM),
+            "sampleRate"
+        );
+        assert_eq!(go("{sampleRate: {exact: 16000}}").sample_rate, 16000);
+        assert_eq!(go("{sampleRate: {min: 41000}}").sample_rate, 48000);
+        assert_eq!(
+            fails_on("{sampleRate: {min: 48001}}", &devices, &CHROMIUM),
+            "sampleRate"
+        );
+        assert_eq!(go("{sampleRate: {max: 12000}}").sample_rate, 8000);
+        // Ideal between grid points: the nearer in fitness distance.
+        assert_eq!(go("{sampleRate: 21000}").sample_rate, 24000);
+        assert_eq!(
+            go("{sampleRate: 19000, echoCancellation: false}").sample_rate,
+            16000
+        );
+        // Default opening rate for the DSP: the grid point nearest 48 kHz.
+        let p = go("true");
+        assert_eq!(
+            (p.path, p.native_sample_rate, p.native_channel_count),
+            (AudioPath::Dsp, 48000, 2)
+        );
+        let p = go("{channelCount: {exact: 6}}");
+        assert_eq!(
+            (p.path, p.channel_count, p.native_channel_count),
+            (AudioPath::Dsp, 6, 6)
+        );
+        assert_eq!(
+            fails_on("{channelCount: {exact: 4}}", &devices, &CHROMIUM),
+            "channelCount"
+        );
+        // The unprocessed path offers the listed latencies.
+        let p = go("{latency: {exact: 0.005}}");
+        assert_eq!((p.path, p.latency), (AudioPath::Unprocessed, 0.005));
+        let p = go("{latency: 0.006, echoCancellation: false}");
+        assert_eq!(p.latency, 0.005);
+    }
+
+    #[test]
+    fn format_and_mode_order() {
+        // Equal modes: list order, S16LE preferred.
+        let m = |f: &str, bits| mode(ValueSet::Fixed(48000.0), ValueSet::Fixed(2.0), f, bits);
+        let devices = [mic(
+            "m",
+            "g",
+            vec![m("F32LE", 32), m("S16LE", 16), m("S16LE", 16)],
+            ValueSet::Fixed(0.01),
+            0.01,
+        )];
+        for env in [&CHROMIUM, &NO_DSP] {
+            assert_eq!(run("true", &devices, env).unwrap().mode, 1);
+        }
+        let p = run("{echoCancellation: false}", &devices, &CHROMIUM).unwrap();
+        assert_eq!((p.mode, p.path), (1, AudioPath::Unprocessed));
+        let devices = [mic(
+            "m",
+            "g",
+            vec![m("F32LE", 32), m("S32LE", 32)],
+            ValueSet::Fixed(0.01),
+            0.01,
+        )];
+        assert_eq!(
+            run("{echoCancellation: false}", &devices, &CHROMIUM)
+                .unwrap()
+                .mode,
+            0
+        );
+        // A better fitting mode wins over the preferred format.
+        let devices = [mic(
+            "m",
+            "g",
+            vec![
+                m("S16LE", 16),
+                mode(ValueSet::Fixed(44100.0), ValueSet::Fixed(2.0), "F32LE", 32),
+            ],
+            ValueSet::Fixed(0.01),
+            0.01,
+        )];
+        let p = run("{sampleRate: 44100}", &devices, &CHROMIUM).unwrap();
+        assert_eq!((p.mode, p.settings.sample_size), (1, 32));
+    }
+
+    #[test]
+    fn capabilities_of_the_chosen_device() {
+        let p = pick("true");
+        let caps = &p.capabilities;
+        assert_eq!(
+            (caps.device_id.as_str(), caps.group_id.as_str()),
+            ("default_device", "fake_group1")
+        );
+        assert_eq!(
+            caps.sample_rate,
+            Range {
+                min: 44100.0,
+                max: 48000.0
+            }
+        );
+        assert_eq!(
+            caps.sample_size,
+            Range {
+                min: 16.0,
+                max: 16.0
+            }
+        );
+        assert_eq!(caps.channel_count, Range { min: 1.0, max: 2.0 });
+        assert_eq!(
+            caps.latency,
+            Range {
+                min: 0.01,
+                max: frames(1000.0, 44100.0)
+            }
+        );
+        assert_eq!(caps.echo_cancellation, vec![true, false]);
+        assert_eq!(caps.auto_gain_control, vec![true, false]);
+        assert_eq!(caps.noise_suppression, vec![true, false]);
+        let json = serde_json::to_value(caps).unwrap();
+        assert_eq!(
+            json["sampleRate"],
+            serde_json::json!({"min": 44100.0, "max": 48000.0})
+        );
+        let p = pick("{sampleRate: {exact: 8000}}");
+        assert_eq!(
+            p.capabilities.sample_rate,
+            Range {
+                min: 8000.0,
+                max: 48000.0
+            }
+        );
+        assert_eq!(
+            p.capabilities.latency,
+            Range {
+                min: 0.01,
+                max: 0.125
+            }
+        );
+    }
+
+    #[test]
+    fn through_the_engine() {
+        let devices = chromium_devices();
+        let c = parse("{audio: {sampleRate: {exact: 8000}}, video: false}").unwrap();
+        let s = crate::engine::select(&c, &devices, &CHROMIUM).unwrap();
+        assert_eq!(
+            s.audio.unwrap().settings.device_id,
+            "8khz_sample_rate_device"
+        );
+        assert!(s.video.is_none());
+    }
+
+    // Property tests.
+
+    fn arb_values(
+        common: &'static [f64],
+        integral: bool,
+        lo: f64,
+        hi: f64,
+    ) -> BoxedStrategy<ValueSet> {
+        let v = move || {
+            let any = if integral {
+                (lo as i64..=hi as i64).prop_map(|v| v as f64).boxed()
+            } else {
+                (lo..hi).boxed()
+            };
+            prop_oneof![prop::sample::select(common), any].boxed()
+        };
+        prop_oneof![
+            v().prop_map(ValueSet::Fixed),
+            prop::collection::vec(v(), 0..4).prop_map(ValueSet::List),
+            (v(), v(), prop_oneof![Just(0.0), v()]).prop_map(|(a, b, step)| ValueSet::Range {
+                min: a.min(b),
+                max: a.max(b),
+                step,
+            }),
+        ]
+        .boxed()
+    }
+
+    fn arb_mode() -> impl Strategy<Value = AudioMode> {
+        (
+            arb_values(&[8000.0, 16000.0, 44100.0, 48000.0], true, 1.0, 200_000.0),
+            arb_values(&[1.0, 2.0], true, 1.0, 8.0),
+            prop_oneof![Just(("S16LE", 16)), Just(("F32LE", 32)), Just(("U8", 8))],
+        )
+            .prop_map(|(rate, channels, (format, bits))| mode(rate, channels, format, bits))
+    }
+
+    fn arb_device(i: usize) -> impl Strategy<Value = Device> {
+        (
+            prop::collection::vec(arb_mode(), 1..3),
+            arb_values(&[0.01, 0.02], false, 0.0, 0.2),
+            0.0f64..0.2,
+            any::<bool>(),
+            0..3usize,
+        )
+            .prop_map(move |(modes, latency, default, system, group)| {
+                let mut d = mic(
+                    &format!("m{i}"),
+                    &format!("g{group}"),
+                    modes,
+                    latency,
+                    default,
+                );
+                if let Capture::Audio(c) = &mut d.capture {
+                    c.system_echo_cancellation = system;
+                }
+                d
+            })
+    }
+
+    fn arb_devices() -> impl Strategy<Value = Vec<Device>> {
+        (1..4usize)
+            .prop_flat_map(|n| (0..n).map(arb_device).collect::<Vec<_>>())
+            .prop_map(|mut v| {
+                v.insert(0, camera());
+                v
+            })
+    }
+
+    // Members are present with probability MEMBER, required parts with REQUIRED, so that a
+    // fair share of the generated requests can be met.
+    const MEMBER: f64 = 0.25;
+    const REQUIRED: f64 = 0.3;
+
+    fn arb_num(
+        values: &'static [f64],
+        lo: f64,
+        hi: f64,
+    ) -> impl Strategy<Value = Option<NumConstraint>> {
+        let v = move |p| {
+            prop::option::weighted(
+                p,
+                prop_oneof![
+                    prop::sample::select(values),
+                    lo..hi,
+                    (lo as i64..=hi as i64).prop_map(|v| v as f64)
+                ],
+            )
+        };
+        prop::option::weighted(
+            MEMBER,
+            (v(REQUIRED), v(REQUIRED), v(REQUIRED / 2.0), v(0.5)).prop_map(
+                |(min, max, exact, ideal)| NumConstraint {
+                    min,
+                    max,
+                    exact,
+                    ideal,
+                },
+            ),
+        )
+    }
+
+    fn arb_bool() -> impl Strategy<Value = Option<BoolConstraint>> {
+        prop::option::weighted(
+            MEMBER,
+            (
+                prop::option::weighted(REQUIRED, any::<bool>()),
+                prop::option::of(any::<bool>()),
+            )
+                .prop_map(|(exact, ideal)| BoolConstraint { exact, ideal }),
+        )
+    }
+
+    fn arb_ids(prefix: &'static str) -> impl Strategy<Value = Option<StrConstraint>> {
+        let list = move |p| {
+            prop::option::weighted(
+                p,
+                prop::collection::vec((0..5usize).prop_map(move |i| format!("{prefix}{i}")), 1..3),
+            )
+        };
+        prop::option::weighted(
+            MEMBER,
+            (list(REQUIRED), list(0.5)).prop_map(|(exact, ideal)| StrConstraint { exact, ideal }),
+        )
+    }
+
+    fn arb_echo() -> impl Strategy<Value = Option<EchoConstraint>> {
+        let mode = |p| {
+            prop::option::weighted(
+                p,
+                prop_oneof![
+                    4 => any::<bool>().prop_map(EchoMode::Bool),
+                    1 => Just(EchoMode::Str("all".into())),
+                    1 => Just(EchoMode::Str("remote-only".into())),
+                    1 => Just(EchoMode::Str("bogus".into())),
+                ],
+            )
+        };
+        prop::option::weighted(
+            MEMBER,
+            (mode(REQUIRED), mode(0.5)).prop_map(|(exact, ideal)| EchoConstraint { exact, ideal }),
+        )
+    }
+
+    fn arb_set() -> impl Strategy<Value = ConstraintSet> {
+        (
+            arb_num(&[8000.0, 16000.0, 44100.0, 48000.0], 0.0, 100_000.0),
+            arb_num(&[8.0, 16.0, 32.0], 0.0, 40.0),
+            arb_num(&[1.0, 2.0], 0.0, 10.0),
+            arb_num(&[0.01, 0.02], 0.0, 0.3),
+            arb_echo(),
+            arb_bool(),
+            arb_bool(),
+            arb_ids("m"),
+            arb_ids("g"),
+        )
+            .prop_map(
+                |(
+                    sample_rate,
+                    sample_size,
+                    channel_count,
+                    latency,
+                    echo_cancellation,
+                    agc,
+                    ns,
+                    device_id,
+                    group_id,
+                )| {
+                    ConstraintSet {
+                        sample_rate,
+                        sample_size,
+                        channel_count,
+                        latency,
+                        echo_cancellation,
+                        auto_gain_control: agc,
+                        noise_suppression: ns,
+                        device_id,
+                        group_id,
+                        ..Default::default()
+                    }
+                },
+            )
+    }
+
+    fn arb_env() -> impl Strategy<Value = AudioEnvironment> {
+        (any::<bool>(), any::<bool>()).prop_map(|(processing_available, echo_reference)| {
+            AudioEnvironment {
+                processing_available,
+                echo_reference,
+            }
+        })
+    }
+
+    fn satisfies(c: &Option<NumConstraint>, v: f64) -> bool {
+        match c.as_ref().and_then(bounds) {
+            Some((lo, hi)) => v >= lo - 1e-6 && v <= hi + 1e-6,
+            None => true,
+        }
+    }
+
+    fn names(set: &ConstraintSet) -> Vec<&'static str> {
+        let mut n = Vec::new();
+        let num = |c: &Option<NumConstraint>| c.as_ref().is_some_and(|c| c.is_required());
+        let s = |c: &Option<StrConstraint>| c.as_ref().is_some_and(|c| c.is_required());
+        let b = |c: &Option<BoolConstraint>| c.as_ref().is_some_and(|c| c.is_required());
+        for (name, required) in [
+            ("sampleRate", num(&set.sample_rate)),
+            ("sampleSize", num(&set.sample_size)),
+            ("channelCount", num(&set.channel_count)),
+            ("latency", num(&set.latency)),
+            ("deviceId", s(&set.device_id)),
+            ("groupId", s(&set.group_id)),
+            ("autoGainControl", b(&set.auto_gain_control)),
+            ("noiseSuppression", b(&set.noise_suppression)),
+            (
+                "echoCancellation",
+                set.echo_cancellation
+                    .as_ref()
+                    .is_some_and(|c| c.is_required()),
+            ),
+        ] {
+            if required {
+                n.push(name);
+            }
+        }
+        n
+    }
+
+    fn hostile_f64() -> BoxedStrategy<f64> {
+        prop_oneof![
+            any::<f64>(),
+            Just(f64::NAN),
+            Just(f64::INFINITY),
+            Just(f64::NEG_INFINITY),
+            Just(0.0),
+            Just(-0.0),
+            Just(f64::MIN_POSITIVE),
+            Just(1e300),
+            -10.0..10.0f64,
+        ]
+        .boxed()
+    }
+
+    fn hostile_values() -> impl Strategy<Value = ValueSet> {
+        prop_oneof![
+            hostile_f64().prop_map(ValueSet::Fixed),
+            prop::collection::vec(hostile_f64(), 0..4).prop_map(ValueSet::List),
+            (hostile_f64(), hostile_f64(), hostile_f64())
+                .prop_map(|(min, max, step)| ValueSet::Range { min, max, step }),
+        ]
+    }
+
+    fn hostile_device() -> impl Strategy<Value = Device> {
+        (
+            prop::collection::vec(
+                (
+                    hostile_values(),
+                    hostile_values(),
+                    any::<u32>(),
+                    "[A-Z0-9]{0,6}",
+                )
+                    .prop_map(|(r, c, bits, f)| mode(r, c, &f, bits)),
+                0..3,
+            ),
+            hostile_values(),
+            hostile_f64(),
+            any::<bool>(),
+        )
+            .prop_map(|(modes, latency, default, system)| {
+                let mut d = mic("h", "g", modes, latency, default);
+                if let Capture::Audio(c) = &mut d.capture {
+                    c.system_echo_cancellation = system;
+                }
+                d
+            })
+    }
+
+    fn hostile_num() -> impl Strategy<Value = Option<NumConstraint>> {
+        let v = || prop::option::of(hostile_f64());
+        prop::option::of(
+            (v(), v(), v(), v()).prop_map(|(min, max, exact, ideal)| NumConstraint {
+                min,
+                max,
+                exact,
+                ideal,
+            }),
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn never_panics_on_hostile_input(
+            devices in prop::collection::vec(hostile_device(), 0..3),
+            rate in hostile_num(),
+            channels in hostile_num(),
+            latency in hostile_num(),
+            size in hostile_num(),
+            advanced in prop::collection::vec(arb_set(), 0..2),
+            env in arb_env(),
+        ) {
+            let basic = ConstraintSet {
+                sample_rate: rate,
+                channel_count: channels,
+                latency,
+                sample_size: size,
+                ..Default::default()
+            };
+            let _ = select(&TrackConstraints { basic, advanced }, &devices, &env);
+        }
+
+        #[test]
+        fn results_satisfy_the_basic_set(
+            basic in arb_set(),
+            advanced in prop::collection::vec(arb_set(), 0..3),
+            devices in arb_devices(),
+            env in arb_env(),
+        ) {
+            let tc = TrackConstraints { basic, advanced };
+            match select(&tc, &devices, &env) {
+                Ok(p) => {
+                    let b = &tc.basic;
+                    let s = &p.settings;
+                    let device = &devices[p.device];
+                    let Capture::Audio(capture) = &device.capture else {
+                        panic!("not a microphone");
+                    };
+                    prop_assert_eq!(&s.device_id, &device.device_id);
+                    prop_assert_eq!(&s.group_id, &device.group_id);
+                    if let Some(e) = b.device_id.as_ref().and_then(|c| c.exact.as_ref()) {
+                        prop_assert!(e.contains(&s.device_id));
+                    }
+                    if let Some(e) = b.group_id.as_ref().and_then(|c| c.exact.as_ref()) {
+                        prop_assert!(e.contains(&s.group_id));
+                    }
+                    prop_assert!(satisfies(&b.sample_rate, s.sample_rate as f64));
+                    prop_assert!(satisfies(&b.sample_size, s.sample_size as f64));
+                    prop_assert!(satisfies(&b.channel_count, s.channel_count as f64));
+                    prop_assert!(satisfies(&b.latency, s.latency));
+                    if let Some(e) = b.auto_gain_control.as_ref().and_then(|c| c.exact) {
+                        prop_assert_eq!(e, s.auto_gain_control);
+                    }
+                    if let Some(e) = b.noise_suppression.as_ref().and_then(|c| c.exact) {
+                        prop_assert_eq!(e, s.noise_suppression);
+                    }
+                    match b.echo_cancellation.as_ref().and_then(|c| c.exact.as_ref()) {
+                        Some(EchoMode::Bool(e)) => prop_assert_eq!(*e, s.echo_cancellation),
+                        Some(EchoMode::Str(m)) => {
+                            prop_assert!(m == "all" || m == "remote-only");
+                            prop_assert!(s.echo_cancellation);
+                        }
+                        None => {}
+                    }
+                    // What is opened is a native value of the mode.
+                    let mode = &capture.modes[p.mode];
+                    prop_assert!(mode.sample_rate.contains(p.native_sample_rate as f64));
+                    prop_assert!(mode.channel_count.contains(p.native_channel_count as f64));
+                    match p.path {
+                        AudioPath::Dsp => {
+                            prop_assert!(env.processing_available);
+                            prop_assert_eq!((s.sample_rate, s.sample_size), (48000, 16));
+                            prop_assert!(s.channel_count == 1 || mode.channel_count.contains(s.channel_count as f64));
+                        }
+                        _ => {
+                            prop_assert_eq!(s.sample_rate, p.native_sample_rate);
+                            prop_assert_eq!(s.channel_count, p.native_channel_count);
+                            prop_assert_eq!(s.sample_size, mode.sample_size);
+                            prop_assert!(!s.auto_gain_control && !s.noise_suppression);
+                            prop_assert!(!p.echo_cancellation);
+                        }
+                    }
+                    prop_assert_eq!(s.echo_cancellation, capture.system_echo_cancellation || p.echo_cancellation);
+                    prop_assert!(!p.echo_cancellation || env.echo_reference);
+                    prop_assert!(p.capabilities.echo_cancellation.contains(&s.echo_cancellation));
+                    let within = |r: &Range, v: f64| v >= r.min - 1e-9 && v <= r.max + 1e-9;
+                    prop_assert!(within(&p.capabilities.sample_rate, s.sample_rate as f64));
+                    prop_assert!(within(&p.capabilities.channel_count, s.channel_count as f64));
+                    prop_assert!(within(&p.capabilities.latency, s.latency));
+                }
+                Err(MediaError::Overconstrained { constraint, message }) => {
+                    prop_assert!(names(&tc.basic).contains(&constraint.as_str()), "{} {}", constraint, message);
+                }
+                Err(MediaError::NotFound { .. }) => {}
+                Err(e) => prop_assert!(false, "unexpected {:?}", e),
+            }
+        }
+    }
 }

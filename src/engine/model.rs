@@ -35,7 +35,11 @@ pub enum ValueSet {
     Fixed(f64),
     List(Vec<f64>),
     /// Inclusive range. `step > 0` restricts it to `min + k * step`; `step == 0` is continuous.
-    Range { min: f64, max: f64, step: f64 },
+    Range {
+        min: f64,
+        max: f64,
+        step: f64,
+    },
 }
 
 impl ValueSet {

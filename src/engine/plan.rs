@@ -137,6 +137,8 @@ pub struct AudioPlan {
     pub channel_count: u32,
     /// Latency (seconds) to configure the source for.
     pub latency: f64,
+    /// What the voice processor (webrtcdsp) must do; all false unless `path` is `Dsp`. Echo
+    /// cancelled by the device itself shows in `settings.echo_cancellation` only.
     pub echo_cancellation: bool,
     pub auto_gain_control: bool,
     pub noise_suppression: bool,

@@ -194,11 +194,9 @@ impl ObjectImpl for UserMediaSrc {
             "constraints" => self.settings.lock().unwrap().constraints.to_value(),
             "permission" => self.settings.lock().unwrap().permission.to_value(),
             "echo-probe" => self.settings.lock().unwrap().echo_probe.to_value(),
-            "settings" => {
-                serde_json::Value::Object(self.state.lock().unwrap().settings.clone())
-                    .to_string()
-                    .to_value()
-            }
+            "settings" => serde_json::Value::Object(self.state.lock().unwrap().settings.clone())
+                .to_string()
+                .to_value(),
             "capabilities" => {
                 serde_json::Value::Object(self.state.lock().unwrap().capabilities.clone())
                     .to_string()
@@ -334,8 +332,7 @@ impl UserMediaSrc {
         );
         let selection = engine::select(&constraints, &devices, &audio_env)?;
 
-        if settings.permission == Permission::Prompt && !self.ask_permission(&selection, &entries)
-        {
+        if settings.permission == Permission::Prompt && !self.ask_permission(&selection, &entries) {
             return Err(UserMediaError::new(
                 "NotAllowedError",
                 "permission to capture was not granted",
@@ -634,10 +631,7 @@ impl UserMediaSrc {
         bin.iterate_recurse()
             .into_iter()
             .flatten()
-            .find(|e| {
-                e.factory()
-                    .is_some_and(|f| f.name() == "webrtcechoprobe")
-            })
+            .find(|e| e.factory().is_some_and(|f| f.name() == "webrtcechoprobe"))
             .map(|e| e.name().to_string())
     }
 
@@ -650,7 +644,15 @@ impl UserMediaSrc {
         }
         let e = err.error();
         let debug = err.debug().map(|d| d.to_string()).unwrap_or_default();
-        let text = format!("{}{}", e.message(), if debug.is_empty() { String::new() } else { format!(" ({debug})") });
+        let text = format!(
+            "{}{}",
+            e.message(),
+            if debug.is_empty() {
+                String::new()
+            } else {
+                format!(" ({debug})")
+            }
+        );
         let denied = e.matches(gst::ResourceError::NotAuthorized)
             || ((e.matches(gst::ResourceError::OpenRead)
                 || e.matches(gst::ResourceError::OpenReadWrite))
@@ -662,10 +664,7 @@ impl UserMediaSrc {
         } else {
             "AbortError"
         };
-        Some(UserMediaError::new(
-            name,
-            format!("{}: {text}", src.name()),
-        ))
+        Some(UserMediaError::new(name, format!("{}: {text}", src.name())))
     }
 
     fn post_error(&self, e: &UserMediaError, warning: bool) {
@@ -760,10 +759,7 @@ fn make_decoder(caps: &gst::Caps) -> Result<gst::Element, UserMediaError> {
         .filter(|f| f.can_sink_all_caps(caps))
         .max_by_key(|f| f.rank())
         .ok_or_else(|| {
-            UserMediaError::new(
-                "AbortError",
-                format!("no decoder for {caps} is installed"),
-            )
+            UserMediaError::new("AbortError", format!("no decoder for {caps} is installed"))
         })?;
     factory
         .create()
@@ -794,7 +790,8 @@ fn configure_latency(source: &gst::Element, latency: f64, rate: u32) {
 
 /// The exact fraction for a frame rate (e.g. 29.97… → 30000/1001).
 fn fraction(rate: f64) -> gst::Fraction {
-    gst::Fraction::approximate_f64(rate).unwrap_or_else(|| gst::Fraction::new(rate.round() as i32, 1))
+    gst::Fraction::approximate_f64(rate)
+        .unwrap_or_else(|| gst::Fraction::new(rate.round() as i32, 1))
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> serde_json::Value {

@@ -38,7 +38,10 @@ pub enum Permission {
     #[enum_value(name = "Denied: refuse with NotAllowedError", nick = "denied")]
     Denied = 1,
     /// Ask the application through the request-permission signal.
-    #[enum_value(name = "Prompt: emit request-permission and obey the answer", nick = "prompt")]
+    #[enum_value(
+        name = "Prompt: emit request-permission and obey the answer",
+        nick = "prompt"
+    )]
     Prompt = 2,
 }
 
