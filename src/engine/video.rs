@@ -102,7 +102,7 @@ struct Origin {
 
 /// Chromium's main loop (C2.7–C2.9): every camera × mode × concrete native value, the
 /// advanced sets as a 0/∞ prefix of the distance vector, then the [`Score`].
-struct Search<'a> {
+struct Search<'a, 't> {
     basic: &'a SetSpec<'a>,
     advanced: &'a [SetSpec<'a>],
     ideals: &'a Ideals,
@@ -115,9 +115,11 @@ struct Search<'a> {
     /// The reason of the last rejection (C2.9).
     failed: &'static str,
     best: Option<Best>,
+    /// Receives one line per candidate (for debug logs); also turns off pruning.
+    trace: Option<&'t mut dyn FnMut(&str)>,
 }
 
-impl<'a> Search<'a> {
+impl<'a, 't> Search<'a, 't> {
     fn new(basic: &'a SetSpec<'a>, advanced: &'a [SetSpec<'a>], ideals: &'a Ideals) -> Self {
         let words = advanced.len().div_ceil(64);
         Search {
@@ -129,6 +131,7 @@ impl<'a> Search<'a> {
             device_ok: vec![false; advanced.len()],
             failed: "",
             best: None,
+            trace: None,
         }
     }
 
@@ -189,6 +192,12 @@ impl<'a> Search<'a> {
         let mut c = Candidate::new(&n);
         if let Err(e) = c.apply(self.basic, &n) {
             self.failed = e;
+            if let Some(t) = self.trace.as_mut() {
+                t(&format!(
+                    "device {} mode {} {}x{}@{}: rejected by {e}",
+                    at.device, at.mode, n.w, n.h, n.f
+                ));
+            }
             return;
         }
         self.bits.fill(0);
@@ -201,11 +210,13 @@ impl<'a> Search<'a> {
             None => Ordering::Less,
             Some(_) => self.bits.as_slice().cmp(&self.best_bits),
         };
-        if prefix == Ordering::Greater {
+        let tracing = self.trace.is_some();
+        if prefix == Ordering::Greater && !tracing {
             return;
         }
         let blur = c.blur_fitness(ideals);
         if let Some(b) = &self.best
+            && !tracing
             && prefix == Ordering::Equal
             && at.device_fitness + c.fitness_lower_bound(ideals, &n) + blur > b.score.fitness
         {
@@ -221,9 +232,34 @@ impl<'a> Search<'a> {
             frame_rate: fitness::numeric(n.f, DEFAULT_FRAME_RATE),
             compressed: at.compressed,
         };
+        if let Some(t) = self.trace.as_mut() {
+            let failed_sets: Vec<usize> = (0..self.advanced.len())
+                .filter(|k| self.bits[k / 64] & (1 << (63 - k % 64)) != 0)
+                .collect();
+            t(&format!(
+                "device {} mode {} {}x{}@{}: advanced sets failed {failed_sets:?}, fitness {:.6} ({}), native fitness {:.6}, default-resolution {}, default-rate {:.6}, compressed {}",
+                at.device,
+                at.mode,
+                n.w,
+                n.h,
+                n.f,
+                score.fitness,
+                if fit.rescaled {
+                    "crop-and-scale"
+                } else {
+                    "native"
+                },
+                score.native_fitness,
+                score.resolution,
+                score.frame_rate,
+                score.compressed,
+            ));
+        }
         let better = match &self.best {
             None => true,
-            Some(b) => prefix == Ordering::Less || score.less(&b.score),
+            Some(b) => {
+                prefix == Ordering::Less || (prefix == Ordering::Equal && score.less(&b.score))
+            }
         };
         if better {
             self.best = Some(Best {
@@ -239,6 +275,11 @@ impl<'a> Search<'a> {
     }
 }
 
+/// `MediaTrackCapabilities` of a camera over all its modes (C5).
+pub(crate) fn capabilities(dev: &Device, modes: &[VideoMode]) -> super::VideoCapabilities {
+    output::capabilities(dev, modes)
+}
+
 /// Select the camera, native mode and delivered settings for `tc` among the video devices of
 /// `devices` (Chromium's SelectSettingsVideoDeviceCapture, C2; capture ranges per D3).
 ///
@@ -246,6 +287,15 @@ impl<'a> Search<'a> {
 /// without cameras (or when nothing was rejected by a named constraint, C1.3);
 /// Overconstrained naming the last rejection (C2.9) otherwise.
 pub fn select(tc: &TrackConstraints, devices: &[Device]) -> Result<VideoPlan, MediaError> {
+    select_traced(tc, devices, None)
+}
+
+/// [`select`], reporting every candidate and its distance vector to `trace` (one line each).
+pub fn select_traced(
+    tc: &TrackConstraints,
+    devices: &[Device],
+    trace: Option<&mut dyn FnMut(&str)>,
+) -> Result<VideoPlan, MediaError> {
     if tc
         .basic
         .background_blur
@@ -287,7 +337,9 @@ pub fn select(tc: &TrackConstraints, devices: &[Device]) -> Result<VideoPlan, Me
     let ideals = Ideals::new(&tc.basic, &basic_nums);
     let refs = Refs::new(std::iter::once(&basic_nums).chain(&advanced_nums));
 
-    let best = match Search::new(&basic, &advanced, &ideals).run(&cameras, &tc.basic, &refs) {
+    let mut search = Search::new(&basic, &advanced, &ideals);
+    search.trace = trace;
+    let best = match search.run(&cameras, &tc.basic, &refs) {
         Ok(b) => b,
         Err("") => {
             return Err(MediaError::NotFound {

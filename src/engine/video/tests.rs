@@ -1218,11 +1218,11 @@ fn capabilities_cover_all_modes() {
     let v = serde_json::to_value(&p.capabilities).unwrap();
     assert_eq!(v["deviceId"], "fake_device_3");
     assert_eq!(v["groupId"], "fake_device_3_group");
-    assert_eq!(v["width"], serde_json::json!({"min": 1.0, "max": 2304.0}));
-    assert_eq!(v["height"], serde_json::json!({"min": 1.0, "max": 1536.0}));
+    assert_eq!(v["width"], serde_json::json!({"min": 1, "max": 2304}));
+    assert_eq!(v["height"], serde_json::json!({"min": 1, "max": 1536}));
     assert_eq!(v["aspectRatio"]["min"], 1.0 / 1536.0);
     assert_eq!(v["aspectRatio"]["max"], 2304.0);
-    assert_eq!(v["frameRate"], serde_json::json!({"min": 0.0, "max": 60.0}));
+    assert_eq!(v["frameRate"], serde_json::json!({"min": 0, "max": 60}));
     assert_eq!(v["facingMode"], serde_json::json!(["user"]));
     assert_eq!(
         v["resizeMode"],
@@ -2992,4 +2992,57 @@ mod properties {
             }
         }
     }
+}
+
+#[test]
+fn trace_reports_every_candidate_without_changing_the_choice() {
+    let devices = fixtures();
+    let candidates: usize = devices
+        .iter()
+        .map(|d| match &d.capture {
+            Capture::Video(m) => m.len(),
+            Capture::Audio(_) => 0,
+        })
+        .sum();
+    for cs in [
+        ConstraintSet::default(),
+        ConstraintSet {
+            width: ideal(321.0),
+            ..Default::default()
+        },
+        ConstraintSet {
+            height: min(700.0),
+            frame_rate: ideal(31.0),
+            ..Default::default()
+        },
+    ] {
+        let tc = basic(cs);
+        let mut lines = Vec::new();
+        let traced = super::select_traced(
+            &tc,
+            &devices,
+            Some(&mut |l: &str| lines.push(l.to_string())),
+        );
+        assert_eq!(traced, super::select(&tc, &devices));
+        assert_eq!(lines.len(), candidates, "{lines:#?}");
+        assert!(lines.iter().all(|l| l.starts_with("device ")), "{lines:#?}");
+    }
+    let tc = basic(ConstraintSet {
+        height: min(700.0),
+        ..Default::default()
+    });
+    let mut lines = Vec::new();
+    let _ = super::select_traced(
+        &tc,
+        &devices,
+        Some(&mut |l: &str| lines.push(l.to_string())),
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("rejected by height")),
+        "{lines:#?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("fitness 0.000000")),
+        "{lines:#?}"
+    );
 }
