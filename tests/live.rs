@@ -4,11 +4,14 @@
 //! unplug, failover, enabled, and a burst of constraint changes.
 
 mod common;
+#[path = "common/live.rs"]
+mod harness;
+
+use harness::{Live, int, size_of, str_field};
 
 use gst::prelude::*;
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 const BASE_DEVICES: &[&str] = &[
@@ -86,320 +89,15 @@ fn camera(id: &str, caps: &str) -> String {
     )
 }
 
+/// Plays a usermediasrc on the fake devices.
+fn start(constraints: &str, configure: impl FnOnce(&gst::Element), sync: bool) -> Live {
+    init();
+    Live::start(constraints, configure, sync)
+}
+
 fn init() {
     let d = devices();
     common::init_with_fake_devices(&format!("@{}", d.path.display()));
-}
-
-// ---------------------------------------------------------------------------------------------
-// A running usermediasrc and what it was seen doing.
-
-#[derive(Clone, Debug)]
-struct Buf {
-    pts: Option<gst::ClockTime>,
-    size: usize,
-    /// Bytes at even / odd positions when each is one value (black YUY2: 16 / 128).
-    uniform: Option<(u8, u8)>,
-    /// Index into the pad's caps history.
-    caps: usize,
-}
-
-#[derive(Default)]
-struct Rec {
-    pads: Vec<String>,
-    pads_removed: Vec<String>,
-    caps: HashMap<String, Vec<gst::Caps>>,
-    buffers: HashMap<String, Vec<Buf>>,
-    eos: HashMap<String, Instant>,
-    /// Bus messages of interest with their arrival time.
-    messages: Vec<(Instant, gst::Message)>,
-    settings_notifies: usize,
-}
-
-struct Live {
-    pipeline: gst::Pipeline,
-    src: gst::Element,
-    rec: Arc<(Mutex<Rec>, Condvar)>,
-    /// Every element ever added inside usermediasrc (deep), to find leaks.
-    created: Arc<Mutex<Vec<glib::WeakRef<gst::Element>>>>,
-}
-
-fn uniform(data: &[u8]) -> Option<(u8, u8)> {
-    let (a, b) = (*data.first()?, *data.get(1)?);
-    data.chunks_exact(2)
-        .all(|c| c[0] == a && c[1] == b)
-        .then_some((a, b))
-}
-
-impl Live {
-    fn start(constraints: &str, configure: impl FnOnce(&gst::Element), sync: bool) -> Live {
-        init();
-        let pipeline = gst::Pipeline::new();
-        let src = gst::ElementFactory::make("usermediasrc")
-            .property("constraints", constraints)
-            .build()
-            .unwrap();
-        configure(&src);
-        let rec: Arc<(Mutex<Rec>, Condvar)> = Arc::default();
-        let created: Arc<Mutex<Vec<glib::WeakRef<gst::Element>>>> = Arc::default();
-        {
-            let created = created.clone();
-            src.downcast_ref::<gst::Bin>()
-                .unwrap()
-                .connect_deep_element_added(move |_, _, e| {
-                    created.lock().unwrap().push(e.downgrade());
-                });
-        }
-        {
-            let rec = rec.clone();
-            src.connect_notify(Some("settings"), move |_, _| {
-                rec.0.lock().unwrap().settings_notifies += 1;
-                rec.1.notify_all();
-            });
-        }
-        pipeline.add(&src).unwrap();
-        {
-            let rec = rec.clone();
-            src.connect_pad_removed(move |_, pad| {
-                rec.0
-                    .lock()
-                    .unwrap()
-                    .pads_removed
-                    .push(pad.name().to_string());
-            });
-        }
-        {
-            let rec = rec.clone();
-            let pipeline_weak = pipeline.downgrade();
-            src.connect_pad_added(move |_, pad| {
-                let Some(pipeline) = pipeline_weak.upgrade() else {
-                    return;
-                };
-                let name = pad.name().to_string();
-                rec.0.lock().unwrap().pads.push(name.clone());
-                let sink = gst::ElementFactory::make("fakesink")
-                    .property("sync", sync)
-                    .property("async", false)
-                    .build()
-                    .unwrap();
-                pipeline.add(&sink).unwrap();
-                sink.sync_state_with_parent().unwrap();
-                pad.link(&sink.static_pad("sink").unwrap()).unwrap();
-                let rec = rec.clone();
-                // On the sink pad: what downstream really receives (after usermediasrc's own
-                // probes on its pad).
-                sink.static_pad("sink").unwrap().add_probe(
-                    gst::PadProbeType::BUFFER | gst::PadProbeType::EVENT_DOWNSTREAM,
-                    move |_, info| {
-                        let (lock, cond) = &*rec;
-                        let mut r = lock.lock().unwrap();
-                        match &info.data {
-                            Some(gst::PadProbeData::Buffer(b)) => {
-                                let map = b.map_readable().unwrap();
-                                let caps = r.caps.get(&name).map_or(0, |c| c.len().max(1) - 1);
-                                let buf = Buf {
-                                    pts: b.pts(),
-                                    size: b.size(),
-                                    uniform: uniform(&map),
-                                    caps,
-                                };
-                                r.buffers.entry(name.clone()).or_default().push(buf);
-                            }
-                            Some(gst::PadProbeData::Event(ev)) => match ev.view() {
-                                gst::EventView::Caps(c) => {
-                                    r.caps.entry(name.clone()).or_default().push(c.caps_owned())
-                                }
-                                gst::EventView::Eos(_) => {
-                                    r.eos.insert(name.clone(), Instant::now());
-                                }
-                                _ => (),
-                            },
-                            _ => (),
-                        }
-                        cond.notify_all();
-                        gst::PadProbeReturn::Ok
-                    },
-                );
-            });
-        }
-        {
-            let rec = rec.clone();
-            pipeline.bus().unwrap().set_sync_handler(move |_, msg| {
-                use gst::MessageView::*;
-                if matches!(
-                    msg.view(),
-                    Element(_) | Warning(_) | Error(_) | Eos(_) | Latency(_)
-                ) {
-                    rec.0
-                        .lock()
-                        .unwrap()
-                        .messages
-                        .push((Instant::now(), msg.clone()));
-                    rec.1.notify_all();
-                }
-                gst::BusSyncReply::Drop
-            });
-        }
-        pipeline.set_state(gst::State::Playing).unwrap();
-        Live {
-            pipeline,
-            src,
-            rec,
-            created,
-        }
-    }
-
-    /// Waits until `f` holds, at most `timeout`.
-    fn wait(&self, timeout: Duration, f: impl Fn(&Rec) -> bool) -> bool {
-        let (lock, cond) = &*self.rec;
-        let deadline = Instant::now() + timeout;
-        let mut r = lock.lock().unwrap();
-        while !f(&r) {
-            let now = Instant::now();
-            if now >= deadline {
-                return false;
-            }
-            r = cond.wait_timeout(r, deadline - now).unwrap().0;
-        }
-        true
-    }
-
-    fn with<T>(&self, f: impl FnOnce(&Rec) -> T) -> T {
-        f(&self.rec.0.lock().unwrap())
-    }
-
-    fn count(&self, pad: &str) -> usize {
-        self.with(|r| r.buffers.get(pad).map_or(0, Vec::len))
-    }
-
-    /// Waits for `n` more buffers on `pad` and returns them.
-    fn more(&self, pad: &str, n: usize) -> Vec<Buf> {
-        let from = self.count(pad);
-        assert!(
-            self.wait(Duration::from_secs(10), |r| r
-                .buffers
-                .get(pad)
-                .is_some_and(|b| b.len() >= from + n)),
-            "{pad}: no {n} more buffers after {from}"
-        );
-        self.with(|r| r.buffers[pad][from..].to_vec())
-    }
-
-    /// Waits until `pad`'s caps satisfy `f`, then returns `n` buffers delivered with them.
-    fn buffers_with_caps(
-        &self,
-        pad: &str,
-        n: usize,
-        f: impl Fn(&gst::StructureRef) -> bool,
-    ) -> (gst::Caps, Vec<Buf>) {
-        let ok = |r: &Rec| {
-            r.caps
-                .get(pad)
-                .and_then(|c| c.last())
-                .and_then(|c| c.structure(0))
-                .is_some_and(&f)
-        };
-        assert!(
-            self.wait(Duration::from_secs(10), ok),
-            "{pad}: caps never matched; history {:?}",
-            self.with(|r| r.caps.get(pad).cloned())
-        );
-        let caps_index = self.with(|r| r.caps[pad].len() - 1);
-        let bufs: Vec<Buf> = loop {
-            let bufs = self.more(pad, n);
-            let matching: Vec<Buf> = bufs.into_iter().filter(|b| b.caps == caps_index).collect();
-            if matching.len() >= n.min(1) {
-                break matching;
-            }
-        };
-        (self.with(|r| r.caps[pad][caps_index].clone()), bufs)
-    }
-
-    fn settings(&self) -> serde_json::Value {
-        serde_json::from_str(&self.src.property::<String>("settings")).unwrap()
-    }
-
-    /// Element messages named `name`, in order.
-    fn element_messages(&self, name: &str) -> Vec<gst::Structure> {
-        self.with(|r| {
-            r.messages
-                .iter()
-                .filter_map(|(_, m)| match m.view() {
-                    gst::MessageView::Element(e) => e
-                        .structure()
-                        .filter(|s| s.name() == name)
-                        .map(|s| s.to_owned()),
-                    _ => None,
-                })
-                .collect()
-        })
-    }
-
-    fn wait_element_message(
-        &self,
-        name: &str,
-        timeout: Duration,
-        f: impl Fn(&gst::StructureRef) -> bool,
-    ) -> Option<(Instant, gst::Structure)> {
-        let find = |r: &Rec| {
-            r.messages.iter().find_map(|(t, m)| match m.view() {
-                gst::MessageView::Element(e) => e
-                    .structure()
-                    .filter(|s| s.name() == name && f(s))
-                    .map(|s| (*t, s.to_owned())),
-                _ => None,
-            })
-        };
-        self.wait(timeout, |r| find(r).is_some());
-        self.with(find)
-    }
-
-    /// usermedia-error details of the warnings (or errors) posted so far.
-    fn problems(&self, warnings: bool) -> Vec<gst::Structure> {
-        self.with(|r| {
-            r.messages
-                .iter()
-                .filter_map(|(_, m)| match m.view() {
-                    gst::MessageView::Warning(w) if warnings => w.details().map(|d| d.to_owned()),
-                    gst::MessageView::Error(e) if !warnings => e
-                        .details()
-                        .map(|d| d.to_owned())
-                        .or_else(|| Some(gst::Structure::new_empty("no-details"))),
-                    _ => None,
-                })
-                .collect()
-        })
-    }
-
-    fn child(&self, name: &str) -> Option<gst::Element> {
-        self.src.downcast_ref::<gst::Bin>().unwrap().by_name(name)
-    }
-
-    /// Sets `constraints` and returns how long the call took.
-    fn apply(&self, constraints: &str) -> Duration {
-        let t = Instant::now();
-        self.src.set_property("constraints", constraints);
-        t.elapsed()
-    }
-
-    fn stop(self) -> Vec<glib::WeakRef<gst::Element>> {
-        self.pipeline.set_state(gst::State::Null).unwrap();
-        self.created.lock().unwrap().clone()
-    }
-}
-
-fn int(s: &gst::StructureRef, f: &str) -> i32 {
-    s.get::<i32>(f)
-        .unwrap_or_else(|e| panic!("{f} in {s}: {e}"))
-}
-
-fn size_of(s: &gst::StructureRef) -> (i32, i32) {
-    (int(s, "width"), int(s, "height"))
-}
-
-fn str_field(s: &gst::StructureRef, f: &str) -> String {
-    s.get::<String>(f)
-        .unwrap_or_else(|e| panic!("{f} in {s}: {e}"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -407,7 +105,7 @@ fn str_field(s: &gst::StructureRef, f: &str) -> String {
 
 #[test]
 fn caps_only_change_keeps_every_element() {
-    let live = Live::start(
+    let live = start(
         "{video: {deviceId: {exact: 'live-vga'}, width: {exact: 320}, height: {exact: 240}}}",
         |_| (),
         false,
@@ -429,10 +127,10 @@ fn caps_only_change_keeps_every_element() {
         "{video: {deviceId: {exact: 'live-vga'}, width: {exact: 160}, height: {exact: 120}}}",
     );
     let (_, bufs) = live.buffers_with_caps("video_0", 3, |s| size_of(s) == (160, 120));
-    let visible = t.elapsed();
+    let visible = live.with(|r| *r.caps_at["video_0"].last().unwrap()) - t;
     assert!(bufs.iter().all(|b| b.size == 160 * 120 * 2), "{bufs:?}");
     eprintln!(
-        "caps-only applyConstraints: set_property {call:?}, new caps flowing after {visible:?}"
+        "caps-only applyConstraints: set_property {call:?}, new caps downstream after {visible:?}"
     );
 
     let v = &live.settings()["video"];
@@ -458,7 +156,7 @@ fn caps_only_change_keeps_every_element() {
 
 #[test]
 fn first_resize_adds_a_scaler_then_changes_are_caps_only() {
-    let live = Live::start("{video: {deviceId: {exact: 'live-vga'}}}", |_| (), false);
+    let live = start("{video: {deviceId: {exact: 'live-vga'}}}", |_| (), false);
     live.buffers_with_caps("video_0", 2, |s| size_of(s) == (640, 480));
     assert!(
         live.child("video_scale").is_none(),
@@ -509,7 +207,7 @@ fn first_resize_adds_a_scaler_then_changes_are_caps_only() {
 
 #[test]
 fn native_mode_change_reopens_the_same_device() {
-    let live = Live::start(
+    let live = start(
         "{video: {deviceId: {exact: 'live-multi'}, width: 640, height: 480}}",
         |_| (),
         false,
@@ -538,10 +236,10 @@ fn native_mode_change_reopens_the_same_device() {
 
 #[test]
 fn device_switch_by_device_id_keeps_the_pad() {
-    let live = Live::start("{video: {deviceId: {exact: 'live-vga'}}}", |_| (), false);
+    let live = start("{video: {deviceId: {exact: 'live-vga'}}}", |_| (), false);
     let before = live.more("video_0", 3);
+    let t = Instant::now();
     let call = live.apply("{video: {deviceId: {exact: 'live-b'}}}");
-    eprintln!("device switch: set_property {call:?}");
     let (caps, after) = live.buffers_with_caps("video_0", 3, |s| {
         s.get::<&str>("format").ok() == Some("I420") && size_of(s) == (320, 240)
     });
@@ -549,6 +247,8 @@ fn device_switch_by_device_id_keeps_the_pad() {
         after.iter().all(|b| b.size == 320 * 240 * 3 / 2),
         "{caps}: {after:?}"
     );
+    let visible = live.with(|r| *r.caps_at["video_0"].last().unwrap()) - t;
+    eprintln!("device switch: set_property {call:?}, new caps downstream after {visible:?}");
     let v = live.settings()["video"].clone();
     assert_eq!(v["deviceId"], "live-b");
     assert_eq!(v["label"], "Second camera");
@@ -580,7 +280,7 @@ fn device_switch_by_device_id_keeps_the_pad() {
 fn failed_apply_warns_and_the_old_settings_keep_flowing() {
     let initial =
         "{video: {deviceId: {exact: 'live-vga'}, width: {exact: 320}, height: {exact: 240}}}";
-    let live = Live::start(initial, |_| (), false);
+    let live = start(initial, |_| (), false);
     live.buffers_with_caps("video_0", 2, |s| size_of(s) == (320, 240));
     let settings = live.settings();
     let source = live.child("video_source").unwrap();
@@ -653,7 +353,7 @@ fn failed_apply_warns_and_the_old_settings_keep_flowing() {
 
 #[test]
 fn audio_sample_rate_change_reopens_the_microphone() {
-    let live = Live::start(
+    let live = start(
         "{audio: {deviceId: {exact: 'mic-range'}, sampleRate: {exact: 48000}}}",
         |_| (),
         false,
@@ -679,7 +379,7 @@ fn audio_sample_rate_change_reopens_the_microphone() {
 
 #[test]
 fn constraints_set_from_inside_a_swap_are_applied_afterwards() {
-    let live = Live::start("{video: {deviceId: {exact: 'live-vga'}}}", |_| (), false);
+    let live = start("{video: {deviceId: {exact: 'live-vga'}}}", |_| (), false);
     live.more("video_0", 2);
     // A handler that runs while the element swaps its source (element-added, on the thread
     // doing the swap) sets constraints again: no deadlock, applied once the swap is over.
@@ -797,7 +497,7 @@ fn constraints_set_in_ready_are_only_stored() {
 
 #[test]
 fn devicechange_after_permission_only() {
-    let live = Live::start("{video: {deviceId: {exact: 'live-vga'}}}", |_| (), false);
+    let live = start("{video: {deviceId: {exact: 'live-vga'}}}", |_| (), false);
     live.more("video_0", 1);
     // Another element that never started: no permission, no device events.
     let idle_pipeline = gst::Pipeline::new();
@@ -859,7 +559,7 @@ fn unplug_ends_the_track_then_eos() {
             "video/x-raw,format=YUY2,width=320,height=240,framerate=30/1",
         ),
     );
-    let live = Live::start(
+    let live = start(
         &format!("{{video: {{deviceId: {{exact: '{id}'}}}}}}"),
         |_| (),
         false,
@@ -905,6 +605,97 @@ fn unplug_ends_the_track_then_eos() {
     live.stop();
 }
 
+/// Posts `n` read errors as the source element inside usermediasrc would when its device fails.
+fn fail_source(live: &Live, n: usize) {
+    let child = live.child("video_source").expect("video_source");
+    for _ in 0..n {
+        let msg =
+            gst::message::Error::builder(gst::ResourceError::Read, "Could not read from resource.")
+                .src(&child)
+                .debug("poll error: No such device")
+                .build();
+        let _ = child.post_message(msg);
+    }
+}
+
+#[test]
+fn a_failing_source_whose_device_goes_away_only_ends_the_track() {
+    init();
+    let id = "plug-failing";
+    devices().plug(
+        id,
+        camera(
+            id,
+            "video/x-raw,format=YUY2,width=320,height=240,framerate=30/1",
+        ),
+    );
+    let live = start(
+        &format!("{{video: {{deviceId: {{exact: '{id}'}}}}}}"),
+        |_| (),
+        false,
+    );
+    live.more("video_0", 3);
+    // A dying source: errors, then EOS from the source side, then the device list notices.
+    fail_source(&live, 3);
+    let split = live
+        .child("video_device_caps")
+        .unwrap()
+        .static_pad("src")
+        .unwrap();
+    split.push_event(gst::event::Eos::new());
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        live.with(|r| r.eos.is_empty()),
+        "the source's EOS was held back"
+    );
+    let unplugged = devices().unplug(id);
+    let (ended_at, ended) = live
+        .wait_element_message("usermedia-track-ended", Duration::from_secs(3), |_| true)
+        .expect("usermedia-track-ended");
+    eprintln!(
+        "failing source, then unplug → track-ended: {:?}",
+        ended_at - unplugged
+    );
+    assert_eq!(str_field(&ended, "deviceId"), id);
+    assert!(live.wait(Duration::from_secs(2), |r| r.eos.contains_key("video_0")));
+    assert!(live.with(|r| r.eos["video_0"]) >= ended_at);
+    std::thread::sleep(Duration::from_millis(1700));
+    assert!(
+        live.problems(false).is_empty(),
+        "{:?}",
+        live.problems(false)
+    );
+    live.stop();
+}
+
+#[test]
+fn a_failing_source_whose_device_stays_is_one_error() {
+    let live = start("{video: {deviceId: {exact: 'live-vga'}}}", |_| (), false);
+    live.more("video_0", 3);
+    let t = Instant::now();
+    fail_source(&live, 5);
+    assert!(
+        live.wait(Duration::from_secs(5), |r| r
+            .messages
+            .iter()
+            .any(|(_, m)| matches!(m.view(), gst::MessageView::Error(_)))),
+        "the error is posted"
+    );
+    let waited = t.elapsed();
+    assert!(
+        waited >= Duration::from_millis(1400),
+        "posted after {waited:?}"
+    );
+    std::thread::sleep(Duration::from_millis(2000));
+    let errors = live.problems(false);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].name(), "usermedia-error");
+    assert_eq!(str_field(&errors[0], "name"), "AbortError");
+    assert!(str_field(&errors[0], "message").contains("Could not read"));
+    assert!(live.element_messages("usermedia-track-ended").is_empty());
+    live.stop();
+}
+
 #[test]
 fn failover_continues_on_the_same_pad() {
     init();
@@ -916,7 +707,7 @@ fn failover_continues_on_the_same_pad() {
             "video/x-raw,format=I420,width=800,height=600,framerate=30/1",
         ),
     );
-    let live = Live::start(
+    let live = start(
         &format!("{{video: {{deviceId: '{id}', width: {{max: 800}}}}}}"),
         |e| e.set_property("failover", true),
         false,
@@ -957,7 +748,7 @@ fn failover_continues_on_the_same_pad() {
 
 #[test]
 fn disabled_video_is_black_with_the_same_caps_and_timing() {
-    let live = Live::start("{video: {deviceId: {exact: 'live-vga'}}}", |_| (), false);
+    let live = start("{video: {deviceId: {exact: 'live-vga'}}}", |_| (), false);
     let before = live.more("video_0", 3);
     assert!(
         before.iter().all(|b| b.uniform.is_none()),
@@ -1007,7 +798,7 @@ fn disabled_video_is_black_with_the_same_caps_and_timing() {
 
 #[test]
 fn disabled_audio_is_silent_from_the_start() {
-    let live = Live::start(
+    let live = start(
         "{audio: {deviceId: {exact: 'mic-live'}}}",
         |e| e.set_property("audio-enabled", false),
         false,
@@ -1052,7 +843,7 @@ fn hundred_rapid_constraint_changes() {
             }
         });
     }
-    let live = Live::start("{video: {deviceId: {exact: 'live-multi'}}}", |_| (), true);
+    let live = start("{video: {deviceId: {exact: 'live-multi'}}}", |_| (), true);
     live.more("video_0", 2);
     let steps = [
         "{video: {deviceId: {exact: 'live-multi'}, width: {exact: 320}, height: {exact: 240}}}",

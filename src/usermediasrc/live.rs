@@ -191,7 +191,9 @@ pub(super) fn install_probes(pad: &gst::GhostPad, shared: &Arc<TrackShared>) {
                 && ev.type_() == gst::EventType::Eos
                 && s.hold_eos.load(Ordering::SeqCst)
             {
-                return gst::PadProbeReturn::Drop;
+                // HANDLED, not DROP: with GStreamer 1.22 a dropped sticky EOS ends in an
+                // unref of NULL (a critical warning); a handled one is released here.
+                return gst::PadProbeReturn::Handled;
             }
             gst::PadProbeReturn::Ok
         });
