@@ -513,7 +513,7 @@ impl UserMediaSrc {
             match self.build_track(cfg, (settings.video_enabled, settings.audio_enabled)) {
                 Ok(t) => tracks.push(t),
                 Err((e, partial)) => {
-                    tracks.extend(partial);
+                    tracks.extend(partial.map(|t| *t));
                     result = Err(e);
                     break;
                 }
@@ -557,7 +557,7 @@ impl UserMediaSrc {
         &self,
         cfg: TrackConfig,
         enabled: (bool, bool),
-    ) -> Result<Track, (UserMediaError, Option<Track>)> {
+    ) -> Result<Track, (UserMediaError, Option<Box<Track>>)> {
         let kind = cfg.kind();
         let (template, name) = match kind {
             Kind::Video => ("video_%u", "video_0"),
@@ -639,7 +639,7 @@ impl UserMediaSrc {
                     shared,
                     ended: false,
                 };
-                Err((e, Some(track)))
+                Err((e, Some(Box::new(track))))
             }
         }
     }

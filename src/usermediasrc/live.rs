@@ -21,14 +21,16 @@
 //! 1. **caps only** — same device, same native mode, and the tail already has the elements
 //!    needed: `videocrop` properties and the capsfilters' caps are updated in place. The
 //!    capsfilter sends RECONFIGURE upstream and the scaler renegotiates on the next frame.
-//!    Nothing stops; `set_property` returns in tens of microseconds.
+//!    Nothing stops; `set_property` returns in a few hundred microseconds and the new caps
+//!    reach downstream with the next frame.
 //! 2. **tail rebuild** — same native mode but the tail lacks an element (no scaler yet, or
 //!    decimation switched on or off): the tail is swapped between two buffers (a BLOCK and an
 //!    IDLE probe on the head's src pad, see `TailSwap`): old tail to NULL and out, new tail in,
-//!    linked, ghost pad retargeted; the next buffer goes on to the new tail.
-//!    The rebuilt tail always has crop and scale, in passthrough when unused (a passthrough
-//!    basetransform costs about a microsecond per frame), so further size changes are caps
-//!    only. The device stays open.
+//!    linked, ghost pad retargeted; the next buffer goes on to the new tail. The rebuilt tail
+//!    always has crop and scale, in passthrough when unused (videocrop, videoscale and the
+//!    capsfilter in passthrough cost about 0.5 µs per frame together, against ~130 µs for a
+//!    real 640x480→320x240 scale), so further size changes are caps only. The device stays
+//!    open.
 //! 3. **source swap** — another native mode or another device: the whole chain is replaced
 //!    behind the same ghost pad. Another device is opened (NULL→READY, where drivers open the
 //!    device and fail when it is busy) *before* the old chain is touched, so a busy device

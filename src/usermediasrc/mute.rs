@@ -190,7 +190,7 @@ pub(super) fn silence(caps: &gst::Caps, size: usize) -> Option<gst::Buffer> {
         let mut map = b.map_writable().ok()?;
         let finfo = info.format_info();
         let width = finfo.width() as usize;
-        if width == 0 || width % 8 != 0 {
+        if width == 0 || !width.is_multiple_of(8) {
             map.as_mut_slice().fill(0);
         } else {
             let whole = map.len() / (width / 8) * (width / 8);
