@@ -85,6 +85,22 @@ fn unplugging_a_virtual_camera_ends_its_track() {
         live.with(|r| r.eos["video_0"]) >= ended_at,
         "EOS before track-ended"
     );
+    // The sink's last frame came from the camera that is gone: still readable.
+    let sink = live
+        .pipeline
+        .iterate_sinks()
+        .into_iter()
+        .flatten()
+        .next()
+        .expect("a sink");
+    let sample = sink
+        .property::<Option<gst::Sample>>("last-sample")
+        .expect("last sample");
+    let buffer = sample.buffer().expect("buffer");
+    let map = buffer.map_readable().expect("readable");
+    let sum: u64 = map.iter().map(|&b| b as u64).sum();
+    assert!(sum > 0, "{} bytes", map.len());
+    drop(map);
     // The dying source's errors never reach the application.
     std::thread::sleep(Duration::from_millis(2000));
     assert!(

@@ -186,6 +186,17 @@ pub(super) fn build_head(cfg: &TrackConfig) -> Result<Vec<gst::Element>, UserMed
     if let Plan::Audio(plan) = &cfg.plan {
         configure_latency(&source, plan.latency, plan.native_sample_rate);
     }
+    if source.factory().is_some_and(|f| f.name() == "pipewiresrc")
+        && source
+            .find_property("always-copy")
+            .is_some_and(|p| p.value_type() == bool::static_type())
+    {
+        // pipewiresrc (0.3.65) buffers point into the stream's memory, which goes away when
+        // the stream stops or the device is unplugged, while downstream may still hold them (a
+        // sink's last sample, a queue): after a swap or an unplug the next copy of such a
+        // buffer reads unmapped memory. Copies are plain memory that outlives the device.
+        source.set_property("always-copy", true);
+    }
     let filter = make("capsfilter", &format!("{prefix}_device_caps"))?;
     filter.set_property("caps", &cfg.native);
     let mut head = vec![source, filter];
