@@ -478,6 +478,86 @@ fn passthrough_elements_cost_per_frame() {
     assert!(passthrough < scaled);
 }
 
+/// Sets the pipeline to `state` and waits for it.
+fn set_state(live: &Live, state: gst::State) {
+    live.pipeline.set_state(state).unwrap();
+    let (res, current, _) = live.pipeline.state(gst::ClockTime::from_seconds(5));
+    assert!(res.is_ok() && current == state, "{res:?} {current:?}");
+}
+
+#[test]
+fn a_device_change_set_while_paused_happens_on_playing() {
+    let live = start("{video: {deviceId: {exact: 'live-vga'}}}", |_| (), false);
+    live.more("video_0", 3);
+    // Going PAUSED, the sink may keep the streaming thread in its preroll with a frame.
+    set_state(&live, gst::State::Paused);
+    std::thread::sleep(Duration::from_millis(100));
+    let call = live.apply("{video: {deviceId: {exact: 'live-b'}}}");
+    assert!(call < Duration::from_secs(1), "{call:?}");
+    assert_eq!(
+        live.settings()["video"]["deviceId"],
+        "live-vga",
+        "nothing flows yet"
+    );
+    assert!(live.problems(true).is_empty());
+
+    set_state(&live, gst::State::Playing);
+    let (caps, bufs) = live.buffers_with_caps("video_0", 3, |s| {
+        s.get::<&str>("format").ok() == Some("I420") && size_of(s) == (320, 240)
+    });
+    assert!(bufs.iter().all(|b| b.size == 320 * 240 * 3 / 2), "{caps}");
+    assert_eq!(live.settings()["video"]["deviceId"], "live-b");
+    assert_eq!(
+        live.src.property::<String>("constraints"),
+        "{video: {deviceId: {exact: 'live-b'}}}"
+    );
+    assert!(live.problems(false).is_empty() && live.problems(true).is_empty());
+    live.stop();
+}
+
+#[test]
+fn unplug_while_paused_ends_the_track_without_hanging() {
+    init();
+    let id = "plug-paused";
+    devices().plug(
+        id,
+        camera(
+            id,
+            "video/x-raw,format=YUY2,width=320,height=240,framerate=30/1",
+        ),
+    );
+    let live = start(
+        &format!("{{video: {{deviceId: {{exact: '{id}'}}}}}}"),
+        |_| (),
+        false,
+    );
+    live.more("video_0", 3);
+    set_state(&live, gst::State::Paused);
+    std::thread::sleep(Duration::from_millis(100));
+    let unplugged = devices().unplug(id);
+    let (at, _) = live
+        .wait_element_message("usermedia-track-ended", Duration::from_secs(3), |_| true)
+        .expect("usermedia-track-ended");
+    assert!(
+        at - unplugged < Duration::from_secs(1),
+        "{:?}",
+        at - unplugged
+    );
+    assert!(
+        live.wait(Duration::from_secs(2), |r| r.eos.contains_key("video_0")),
+        "EOS on video_0"
+    );
+    // The state machine still works.
+    set_state(&live, gst::State::Playing);
+    set_state(&live, gst::State::Ready);
+    assert!(
+        live.problems(false).is_empty(),
+        "{:?}",
+        live.problems(false)
+    );
+    live.stop();
+}
+
 #[test]
 fn constraints_set_in_ready_are_only_stored() {
     init();
@@ -835,8 +915,8 @@ fn hundred_rapid_constraint_changes() {
         std::thread::spawn(move || {
             let t = Instant::now();
             while !done.load(std::sync::atomic::Ordering::SeqCst) {
-                if t.elapsed() > Duration::from_secs(90) {
-                    eprintln!("hundred_rapid_constraint_changes: deadlock? no progress in 90 s");
+                if t.elapsed() > Duration::from_secs(60) {
+                    eprintln!("hundred_rapid_constraint_changes: deadlock? not done in 60 s");
                     std::process::abort();
                 }
                 std::thread::sleep(Duration::from_millis(100));

@@ -256,9 +256,46 @@ pub(super) fn build_tail(
     Ok(tail)
 }
 
+/// Whether `tail` has the elements `cfg` needs, so that [`update_tail`] can configure it in
+/// place.
+pub(super) fn tail_fits(tail: &[gst::Element], cfg: &TrackConfig) -> bool {
+    let find = |name: &str| tail.iter().find(|e| e.name() == name);
+    match &cfg.plan {
+        Plan::Video(plan) => {
+            let need = VideoNeeds::of(plan);
+            !((need.crop && find("video_crop").is_none())
+                || (need.scale && find("video_size").is_none())
+                || need.rate != find("video_framerate").is_some())
+        }
+        Plan::Audio(plan) => {
+            let convert = needs_conversion(plan, &cfg.native);
+            let dsp = find("audio_processing");
+            if (convert && find("audio_format").is_none())
+                || (plan.path == AudioPath::Dsp) != dsp.is_some()
+            {
+                return false;
+            }
+            // webrtcdsp takes its settings when it starts.
+            dsp.is_none_or(|dsp| {
+                let same = dsp.property::<bool>("echo-cancel") == plan.echo_cancellation
+                    && dsp.property::<bool>("gain-control") == plan.auto_gain_control
+                    && dsp.property::<bool>("noise-suppression") == plan.noise_suppression;
+                let probe_ok = match &cfg.echo_probe {
+                    Some(p) => dsp.property::<Option<String>>("probe").as_deref() == Some(p),
+                    None => true,
+                };
+                dsp.current_state() <= gst::State::Ready || (same && probe_ok)
+            })
+        }
+    }
+}
+
 /// Configures `tail` for `cfg` in place (properties and capsfilter caps only) when it has the
-/// elements `cfg` needs; false (and nothing changed) otherwise.
+/// elements `cfg` needs ([`tail_fits`]); false (and nothing changed) otherwise.
 pub(super) fn update_tail(tail: &[gst::Element], cfg: &TrackConfig) -> bool {
+    if !tail_fits(tail, cfg) {
+        return false;
+    }
     let find = |name: &str| tail.iter().find(|e| e.name() == name);
     match &cfg.plan {
         Plan::Video(plan) => {
@@ -266,12 +303,6 @@ pub(super) fn update_tail(tail: &[gst::Element], cfg: &TrackConfig) -> bool {
             let crop = find("video_crop");
             let size = find("video_size");
             let rate = find("video_framerate");
-            if (need.crop && crop.is_none())
-                || (need.scale && size.is_none())
-                || need.rate != rate.is_some()
-            {
-                return false;
-            }
             if let Some(size) = size {
                 size.set_property(
                     "caps",
@@ -319,21 +350,7 @@ pub(super) fn update_tail(tail: &[gst::Element], cfg: &TrackConfig) -> bool {
         Plan::Audio(plan) => {
             let convert = needs_conversion(plan, &cfg.native);
             let format = find("audio_format");
-            let dsp = find("audio_processing");
-            if (convert && format.is_none()) || (plan.path == AudioPath::Dsp) != dsp.is_some() {
-                return false;
-            }
-            if let Some(dsp) = dsp {
-                let same = dsp.property::<bool>("echo-cancel") == plan.echo_cancellation
-                    && dsp.property::<bool>("gain-control") == plan.auto_gain_control
-                    && dsp.property::<bool>("noise-suppression") == plan.noise_suppression;
-                let probe_ok = match &cfg.echo_probe {
-                    Some(p) => dsp.property::<Option<String>>("probe").as_deref() == Some(p),
-                    None => true,
-                };
-                if dsp.current_state() > gst::State::Ready && !(same && probe_ok) {
-                    return false;
-                }
+            if let Some(dsp) = find("audio_processing") {
                 dsp.set_property("echo-cancel", plan.echo_cancellation);
                 dsp.set_property("gain-control", plan.auto_gain_control);
                 dsp.set_property("noise-suppression", plan.noise_suppression);

@@ -165,6 +165,8 @@ pub(super) struct State {
     pub probation_error: Option<UserMediaError>,
     /// Present from permission granted (tracks built) to teardown.
     pub session: Option<Session>,
+    /// Constraints set while PAUSED whose change needs PLAYING (see `live`).
+    pub deferred: Option<String>,
 }
 
 impl State {
@@ -398,6 +400,18 @@ impl ElementImpl for UserMediaSrc {
                 match inactive {
                     Some(inactive) => self.post_inactive(inactive),
                     None => self.post_capture_messages(),
+                }
+                res
+            }
+            gst::StateChange::PausedToPlaying => {
+                let res = self.parent_change_state(transition);
+                let deferred = {
+                    let mut state = lock(&self.state);
+                    let text = state.deferred.take();
+                    text.zip(state.session.as_ref().map(|s| s.tx.clone()))
+                };
+                if let (Ok(_), Some((text, tx))) = (&res, deferred) {
+                    let _ = tx.send(Event::Apply(text));
                 }
                 res
             }
@@ -656,6 +670,7 @@ impl UserMediaSrc {
             state.applied = None;
             state.probation.clear();
             state.probation_error = None;
+            state.deferred = None;
             (std::mem::take(&mut state.tracks), had, state.session.take())
         };
         if let Some(session) = session {

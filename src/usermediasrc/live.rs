@@ -234,6 +234,14 @@ impl Outcome {
     }
 }
 
+/// How an applyConstraints that selected fine went.
+enum Applied {
+    Done,
+    /// Not PLAYING and a device must be reopened or the processing rebuilt: the streaming
+    /// thread may be held in a sink's preroll, so this waits for PLAYING.
+    Deferred,
+}
+
 /// A failed swap, and whether the old chain still runs.
 struct SwapError {
     error: UserMediaError,
@@ -241,6 +249,12 @@ struct SwapError {
 }
 
 impl UserMediaSrc {
+    /// PLAYING, or on the way there: sinks no longer hold the streaming threads in preroll.
+    fn playing(&self) -> bool {
+        let obj = self.obj();
+        obj.current_state() == gst::State::Playing || obj.pending_state() == gst::State::Playing
+    }
+
     pub(super) fn session_is(&self, id: u64) -> bool {
         lock(&self.state)
             .session
@@ -279,7 +293,9 @@ impl UserMediaSrc {
             }
         };
         let live = {
-            let state = lock(&self.state);
+            let mut state = lock(&self.state);
+            // A newer request replaces one waiting for PLAYING.
+            state.deferred = None;
             state.session.is_some() && !state.tracks.is_empty()
         };
         if !live {
@@ -298,14 +314,26 @@ impl UserMediaSrc {
             started.elapsed()
         );
         match result {
-            Ok(()) => lock(&self.settings).constraints = text,
+            Ok(Applied::Done) => lock(&self.settings).constraints = text,
+            Ok(Applied::Deferred) => {
+                gst::info!(
+                    CAT,
+                    imp = self,
+                    "not playing: the device or processing change waits for PLAYING"
+                );
+                lock(&self.state).deferred = Some(text);
+            }
             Err(e) => self.post_error(&e, true),
         }
         outcome.deliver(self);
     }
 
     /// Selects for every running track, then applies; all or nothing.
-    fn apply_constraints(&self, text: &str, outcome: &mut Outcome) -> Result<(), UserMediaError> {
+    fn apply_constraints(
+        &self,
+        text: &str,
+        outcome: &mut Outcome,
+    ) -> Result<Applied, UserMediaError> {
         let constraints = engine::parse::parse(text)?;
         let (running, live, applied) = {
             let state = lock(&self.state);
@@ -368,6 +396,21 @@ impl UserMediaSrc {
             plans.push((kind, old, new));
         }
 
+        if !self.playing() {
+            let tails: Vec<(Kind, Vec<gst::Element>)> = lock(&self.state)
+                .tracks
+                .iter()
+                .map(|t| (t.kind, t.chain.tail.clone()))
+                .collect();
+            let structural = plans.iter().any(|(kind, old, new)| {
+                let tail = tails.iter().find(|(k, _)| k == kind).map(|(_, t)| t);
+                !(old.same_opening(new) && tail.is_some_and(|t| chain::tail_fits(t, new)))
+            });
+            if structural {
+                return Ok(Applied::Deferred);
+            }
+        }
+
         let mut done: Vec<(Kind, &TrackConfig, &TrackConfig)> = Vec::new();
         for (kind, old, new) in &plans {
             match self.reconfigure(*kind, old, new, outcome) {
@@ -383,7 +426,7 @@ impl UserMediaSrc {
             }
         }
         lock(&self.state).applied = Some(constraints);
-        Ok(())
+        Ok(Applied::Done)
     }
 
     /// Turns the running `old` configuration of a track into `new`, as cheaply as possible.
@@ -500,7 +543,7 @@ impl UserMediaSrc {
         }
         let opened = started.elapsed();
 
-        self.stop_and_remove(&old);
+        self.stop_chain(&old, &pad);
         let _ = pad.set_target(None::<&gst::Pad>);
         let new = Chain { head, tail };
         {
@@ -547,6 +590,27 @@ impl UserMediaSrc {
         }
     }
 
+    /// Stops and removes a track's old chain. When not PLAYING, its streaming thread may be
+    /// waiting in a sink's preroll with the last frame, and stopping the chain would wait for
+    /// it for ever: downstream is flushed around the stop then (a new chain sends a new
+    /// segment; an ended track sends EOS).
+    fn stop_chain(&self, elements: &[gst::Element], pad: &gst::GhostPad) {
+        let flush = !self.playing();
+        if flush {
+            gst::debug!(
+                CAT,
+                imp = self,
+                "not playing: flushing {} around the stop",
+                pad.name()
+            );
+            pad.push_event(gst::event::FlushStart::new());
+        }
+        self.stop_and_remove(elements);
+        if flush {
+            pad.push_event(gst::event::FlushStop::new(false));
+        }
+    }
+
     /// Adds, links and starts `chain` behind `pad`; in PLAYING, waits for its first buffer.
     fn install_chain(&self, chain: &Chain, pad: &gst::GhostPad) -> Result<(), UserMediaError> {
         let obj = self.obj();
@@ -582,7 +646,7 @@ impl UserMediaSrc {
             if let Some(e) = lock(&self.state).probation_error.take() {
                 return Err(e);
             }
-            if obj.current_state() != gst::State::Playing {
+            if !self.playing() {
                 // Live sources deliver nothing before PLAYING.
                 return Ok(());
             }
@@ -660,7 +724,7 @@ impl UserMediaSrc {
             imp = self,
             "{kind:?} track on {device_id} ended: {reason}"
         );
-        self.stop_and_remove(&chain.all());
+        self.stop_chain(&chain.all(), &pad);
         let _ = pad.set_target(None::<&gst::Pad>);
         outcome.messages.push(
             gst::Structure::builder("usermedia-track-ended")
