@@ -44,6 +44,24 @@
 //! The pad keeps its name; downstream sees new STREAM_START/CAPS/SEGMENT events, a LATENCY
 //! message is posted, `settings` changes and `notify::settings` is emitted.
 //!
+//! # Not PLAYING
+//!
+//! A live pipeline that went from PLAYING to PAUSED usually holds the last frame in a sink's
+//! preroll, with the chain's streaming thread waiting in there: nothing could stop that chain
+//! or pause between two of its buffers. So in PAUSED an applyConstraints that only changes
+//! caps is applied at once, while one that must reopen a device or rebuild the processing is
+//! selected at once (a selection failure is the warning, as always) and carried out on
+//! PAUSED→PLAYING. An unplug (or failover) while not PLAYING flushes downstream around the
+//! stop of the old chain.
+//!
+//! # Buffers that outlive their source
+//!
+//! `pipewiresrc` buffers point into the PipeWire stream's memory, which is unmapped when the
+//! stream stops or the node goes away, while a sink may still hold the last frame; the next
+//! copy of it (a sink copies its last buffer on the DRAIN query a scaler sends after new caps)
+//! then reads unmapped memory. `pipewiresrc` is therefore created with `always-copy=true`:
+//! one frame copy per buffer, and frames that outlive the camera.
+//!
 //! # Device changes
 //!
 //! From permission granted to teardown the element is subscribed to the shared device monitor.
