@@ -397,7 +397,7 @@ impl UserMediaSrc {
                 .and_then(|a| constraints_for(a, kind))
                 .is_none_or(|prev| device_choice_changed(prev, tc));
             let entries: Vec<DeviceEntry> = if widen {
-                device::enumerate()
+                device::enumerate_kinds(&[kind])
             } else {
                 vec![old.entry.clone()]
             };
@@ -838,7 +838,7 @@ impl UserMediaSrc {
         let Some(tc) = applied.as_ref().and_then(|a| constraints_for(a, kind)) else {
             return false;
         };
-        let entries: Vec<DeviceEntry> = device::enumerate()
+        let entries: Vec<DeviceEntry> = device::enumerate_kinds(&[kind])
             .into_iter()
             .filter(|e| e.info.device_id != gone)
             .collect();
