@@ -22,9 +22,13 @@
 //!    fresh process (a child process per sample; usermediasrc pays the device probe there) and
 //!    later elements of one process;
 //! 2. process CPU time per frame in a native 1080p mode (a child process per sample), and
-//!    whether every buffer reaches the sink in the memory the source produced;
+//!    whether every buffer reaches the sink in the memory the source produced. Where
+//!    usermediasrc configures the source element differently (pipewiresrc `always-copy`), a
+//!    second row compares against the hand-written pipeline with the source configured the same
+//!    way: that ratio is the bin's own cost;
 //! 3. the same for the crop/scale and decimation path (1280x720@30 → 640x360@≤15) against
-//!    `videoscale ! capsfilter ! videorate drop-only=true ! capsfilter`;
+//!    `videoscale ! capsfilter ! videorate drop-only=true ! capsfilter`, and against
+//!    usermediasrc's own chain written by hand (frames dropped before they are scaled);
 //! 4. applyConstraints: from setting `constraints` (640x360 → 320x180 on the same device) to the
 //!    first buffer of the new size at the sink, against changing a hand-written capsfilter.
 //!
@@ -33,6 +37,11 @@
 //!
 //! The program re-invokes itself (`child …`) for the measurements, so each backend runs in its
 //! own processes: `GST_USERMEDIA_FAKE_DEVICES` is read once per process.
+//!
+//! Diagnostics (not part of the table): `child cpu-desc <backend> '<pipeline>' <seconds>
+//! [provider,…|monitor]` measures any pipeline, optionally with device providers started first;
+//! `child provider-cost <backend> <provider>` times one provider's plugin loading and start;
+//! `BENCH_THREADS=1` makes CPU children print the CPU time per frame of each thread.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -66,6 +75,8 @@ struct Camera {
     caps: &'static str,
     /// Shown in the table.
     mode: &'static str,
+    /// The hand-written source configured as usermediasrc configures it, where that differs.
+    source_as_configured: Option<&'static str>,
 }
 
 #[derive(Clone, Copy)]
@@ -84,12 +95,14 @@ const FAKE: Backend = Backend {
         source: "usermediafakesrc device-id=cam-1080p30",
         caps: "video/x-raw,format=NV12,width=1920,height=1080,framerate=30/1",
         mode: "NV12 1920x1080@30",
+        source_as_configured: None,
     },
     scaled: Camera {
         device_id: "cam-720p30",
         source: "usermediafakesrc device-id=cam-720p30",
         caps: "video/x-raw,format=YUY2,width=1280,height=720,framerate=30/1",
         mode: "YUY2 1280x720@30",
+        source_as_configured: None,
     },
 };
 
@@ -100,12 +113,16 @@ const VDEV: Backend = Backend {
         source: "pipewiresrc target-object=vdev-cam-1080p60",
         caps: "video/x-raw,format=NV12,width=1920,height=1080,framerate=60/1",
         mode: "NV12 1920x1080@60",
+        // usermediasrc makes pipewiresrc copy every frame, so that frames held downstream
+        // outlive the stream (pipewiresrc 0.3.65 hands out pointers into it).
+        source_as_configured: Some("pipewiresrc target-object=vdev-cam-1080p60 always-copy=true"),
     },
     scaled: Camera {
         device_id: "pipewire:vdev-cam-720p",
         source: "pipewiresrc target-object=vdev-cam-720p",
         caps: "video/x-raw,format=YUY2,width=1280,height=720,framerate=30/1",
         mode: "YUY2 1280x720@30",
+        source_as_configured: Some("pipewiresrc target-object=vdev-cam-720p always-copy=true"),
     },
 };
 
@@ -173,18 +190,18 @@ fn child(args: &[String]) {
     match what {
         "ttfb-first" => {
             let v = Variant::parse(arg(2));
-            let t = ttfb_once(&native_pipeline(backend, v));
+            let t = ttfb_once(&native_pipeline(backend, v, false));
             result("ttfb", t.as_secs_f64());
         }
         "ttfb-warm" => {
             let rounds: usize = arg(2).parse().expect("rounds");
             // Warm-up: the device probe, plugin loading, first pattern rendering.
             for v in [Variant::A, Variant::B] {
-                ttfb_once(&native_pipeline(backend, v));
+                ttfb_once(&native_pipeline(backend, v, false));
             }
             for round in 0..rounds {
                 for v in Variant::order(round) {
-                    let t = ttfb_once(&native_pipeline(backend, v));
+                    let t = ttfb_once(&native_pipeline(backend, v, false));
                     result(&format!("ttfb.{}.{round}", v.name()), t.as_secs_f64());
                 }
             }
@@ -194,9 +211,10 @@ fn child(args: &[String]) {
             let v = Variant::parse(arg(3));
             let seconds: f64 = arg(4).parse().expect("seconds");
             let desc = match case {
-                "native" => native_pipeline(backend, v),
+                "native" => native_pipeline(backend, v, false),
+                "native-as-configured" => native_pipeline(backend, v, true),
                 "rescale" => rescale_pipeline(backend, v, false),
-                "rescale-rate-first" => rescale_pipeline(backend, v, true),
+                "rescale-same-elements" => rescale_pipeline(backend, v, true),
                 other => panic!("unknown case {other}"),
             };
             cpu_per_frame(&desc, Duration::from_secs_f64(seconds));
@@ -237,7 +255,7 @@ fn child(args: &[String]) {
         }
         "zerocopy" => {
             let v = Variant::parse(arg(2));
-            zero_copy(&native_pipeline(backend, v), v, 90);
+            zero_copy(&native_pipeline(backend, v, false), v, 90);
         }
         "apply" => {
             let rounds: usize = arg(2).parse().expect("rounds");
@@ -260,23 +278,34 @@ fn sink() -> &'static str {
     "fakesink name=sink sync=false"
 }
 
-/// The native mode: usermediasrc with only a deviceId, or `source ! caps ! sink`.
-fn native_pipeline(b: Backend, v: Variant) -> String {
+/// The native mode: usermediasrc with only a deviceId, or `source ! caps ! sink` (with
+/// `as_configured`, the source configured as usermediasrc configures it).
+fn native_pipeline(b: Backend, v: Variant, as_configured: bool) -> String {
     let cam = b.native;
+    let source = match cam.source_as_configured {
+        Some(s) if as_configured => s,
+        _ => cam.source,
+    };
     match v {
         Variant::A => format!(
             "usermediasrc name=um constraints=\"{}\" ! {}",
             constraints(cam.device_id, ""),
             sink()
         ),
-        Variant::B => format!("{} name=src ! {} ! {}", cam.source, cam.caps, sink()),
+        Variant::B => format!("{source} name=src ! {} ! {}", cam.caps, sink()),
     }
 }
 
-/// 1280x720@30 delivered as 640x360@≤15; the hand-written pipeline scales then drops frames,
-/// or with `rate_first` drops then scales.
-fn rescale_pipeline(b: Backend, v: Variant, rate_first: bool) -> String {
+/// 1280x720@30 delivered as 640x360@≤15. The hand-written pipeline scales then drops frames,
+/// as usually written; with `same_elements`, it is usermediasrc's chain by hand: the source
+/// configured as usermediasrc configures it, frames dropped before they are scaled.
+fn rescale_pipeline(b: Backend, v: Variant, same_elements: bool) -> String {
     let cam = b.scaled;
+    let source = match cam.source_as_configured {
+        Some(s) if same_elements => s,
+        _ => cam.source,
+    };
+    let rate_first = same_elements;
     match v {
         Variant::A => format!(
             "usermediasrc name=um constraints=\"{}\" ! {}",
@@ -295,8 +324,7 @@ fn rescale_pipeline(b: Backend, v: Variant, rate_first: bool) -> String {
                 (scale, rate)
             };
             format!(
-                "{} name=src ! {} ! {first} ! {second} ! {}",
-                cam.source,
+                "{source} name=src ! {} ! {first} ! {second} ! {}",
                 cam.caps,
                 sink()
             )
@@ -515,7 +543,8 @@ fn thread_times() -> BTreeMap<u32, (String, u64)> {
 }
 
 /// Records the GstMemory and the mapped data address of each buffer at the source's src pad and
-/// at the sink, and compares them buffer by buffer.
+/// at the sink, and compares them buffer by buffer. Also says whether the source element copies
+/// its frames itself (pipewiresrc `always-copy`).
 fn zero_copy(desc: &str, v: Variant, count: usize) {
     type Seen = Arc<Mutex<Vec<(usize, usize)>>>;
     fn record(pad: &gst::Pad, seen: Seen) {
@@ -527,6 +556,13 @@ fn zero_copy(desc: &str, v: Variant, count: usize) {
             }
             gst::PadProbeReturn::Ok
         });
+    }
+    fn report_copies(source: &gst::Element) {
+        let copies = source
+            .find_property("always-copy")
+            .filter(|p| p.value_type() == bool::static_type())
+            .is_some_and(|_| source.property::<bool>("always-copy"));
+        result("source_copies", if copies { 1.0 } else { 0.0 });
     }
     let pipeline = launch(desc);
     let at_source: Seen = Arc::default();
@@ -546,12 +582,14 @@ fn zero_copy(desc: &str, v: Variant, count: usize) {
                     .and_then(|b| b.by_name("video_source"))
                     .unwrap_or_else(|| fail("usermediasrc has no video_source"));
                 record(&source.static_pad("src").unwrap(), at_source.clone());
+                report_copies(&source);
             });
         }
-        Variant::B => record(
-            &by_name(&pipeline, "src").static_pad("src").unwrap(),
-            at_source.clone(),
-        ),
+        Variant::B => {
+            let source = by_name(&pipeline, "src");
+            record(&source.static_pad("src").unwrap(), at_source.clone());
+            report_copies(&source);
+        }
     }
     if pipeline.set_state(gst::State::Playing).is_err() {
         fail(&format!("{desc}: cannot start"));
@@ -1059,32 +1097,40 @@ fn run_backend(b: Backend, env: &ChildEnv, o: &Options, notes: &mut Vec<String>)
     }
 
     if o.runs("cpu") {
-        // 2. CPU per frame, native mode, and zero copy.
+        // 2. CPU per frame, native mode; where usermediasrc configures the source differently,
+        // also against the hand-written pipeline with the source configured the same way.
         progress(&format!("{}: CPU per frame, native mode", b.name));
-        let mut row = Row::new(
-            "CPU time per frame, native mode",
-            &native,
-            "µs",
-            Goal::Ratio(1.01),
-        );
-        let mut fps = Pairs::default();
-        let mut load = Pairs::default();
-        for round in 0..o.cpu_rounds {
-            for v in Variant::order(round) {
-                let r = run_child(env, &["cpu", b.name, "native", v.name(), &secs]);
-                row.pairs.push(v, r["cpu_per_frame"][0]);
-                fps.push(v, r["fps"][0]);
-                load.push(v, r["cpu_load"][0]);
-            }
+        let mut runs = vec![("native", Variant::A), ("native", Variant::B)];
+        if b.native.source_as_configured.is_some() {
+            runs.push(("native-as-configured", Variant::B));
         }
-        row.note = format!(
-            "{:.1} / {:.1} fps; CPU load {:.1} % / {:.1} %",
-            median(&fps.a),
-            median(&fps.b),
-            median(&load.a) * 100.0,
-            median(&load.b) * 100.0
-        );
-        rows.push(row);
+        let samples = rotated_runs(env, b, &runs, o.cpu_rounds, &secs);
+        for (i, &(case, _)) in runs.iter().enumerate().skip(1) {
+            let what = if case == "native" {
+                String::new()
+            } else {
+                format!(
+                    " (B configured as usermediasrc does: `{}`)",
+                    b.native.source_as_configured.unwrap_or_default()
+                )
+            };
+            let mut row = Row::new(
+                &format!("CPU time per frame, native mode{what}"),
+                &native,
+                "µs",
+                Goal::Ratio(1.01),
+            );
+            row.pairs.a = values(&samples[0], "cpu_per_frame");
+            row.pairs.b = values(&samples[i], "cpu_per_frame");
+            row.note = format!(
+                "{:.1} / {:.1} fps; CPU load {:.1} % / {:.1} %",
+                median(&values(&samples[0], "fps")),
+                median(&values(&samples[i], "fps")),
+                median(&values(&samples[0], "cpu_load")) * 100.0,
+                median(&values(&samples[i], "cpu_load")) * 100.0
+            );
+            rows.push(row);
+        }
     }
 
     if o.runs("zerocopy") {
@@ -1094,7 +1140,16 @@ fn run_backend(b: Backend, env: &ChildEnv, o: &Options, notes: &mut Vec<String>)
         for v in [Variant::A, Variant::B] {
             let r = run_child(env, &["zerocopy", b.name, v.name()]);
             let (same, total) = (r["zerocopy.same"][0], r["zerocopy.total"][0]);
-            copies.push(format!("{}: same memory {same}/{total}", v.name()));
+            let copying = r.get("source_copies").is_some_and(|c| c[0] == 1.0);
+            copies.push(format!(
+                "{}: same memory {same}/{total}{}",
+                v.name(),
+                if copying {
+                    " (the source element itself copies: always-copy=true)"
+                } else {
+                    ""
+                }
+            ));
             if v == Variant::A {
                 zero_copy = total > 0.0 && same == total;
             }
@@ -1117,19 +1172,10 @@ fn run_backend(b: Backend, env: &ChildEnv, o: &Options, notes: &mut Vec<String>)
         let runs = [
             ("rescale", Variant::A),
             ("rescale", Variant::B),
-            ("rescale-rate-first", Variant::B),
+            ("rescale-same-elements", Variant::B),
         ];
-        let mut samples: Vec<Vec<Results>> = vec![Vec::new(); runs.len()];
-        for round in 0..o.cpu_rounds {
-            // Rotate the order: each variant runs first, second and third equally often.
-            for k in 0..runs.len() {
-                let i = (round + k) % runs.len();
-                let (case, v) = runs[i];
-                samples[i].push(run_child(env, &["cpu", b.name, case, v.name(), &secs]));
-            }
-        }
-        let values =
-            |i: usize, key: &str| -> Vec<f64> { samples[i].iter().map(|r| r[key][0]).collect() };
+        let samples = rotated_runs(env, b, &runs, o.cpu_rounds, &secs);
+        let values = |i: usize, key: &str| values(&samples[i], key);
         let caps = |i: usize| -> Vec<String> {
             let mut c: Vec<String> = samples[i]
                 .iter()
@@ -1141,9 +1187,13 @@ fn run_backend(b: Backend, env: &ChildEnv, o: &Options, notes: &mut Vec<String>)
         };
         // Against the same elements in the same order, the question is the bin's own cost, as
         // in the native mode.
+        let same = match b.scaled.source_as_configured {
+            Some(s) => format!("B is usermediasrc's chain by hand: `{s}`, drops, then scales"),
+            None => "B is usermediasrc's chain by hand: drops, then scales".into(),
+        };
         for (i, what, goal) in [
-            (1, "B scales, then drops", Goal::Ratio(1.0)),
-            (2, "B drops, then scales", Goal::Ratio(1.01)),
+            (1, "B scales, then drops".to_string(), Goal::Ratio(1.0)),
+            (2, same, Goal::Ratio(1.01)),
         ] {
             let mut row = Row::new(
                 &format!("CPU time per delivered frame, 640x360 ≤15 fps ({what})"),
@@ -1195,6 +1245,29 @@ fn run_backend(b: Backend, env: &ChildEnv, o: &Options, notes: &mut Vec<String>)
         rows.push(row);
     }
     rows
+}
+
+/// `rounds` CPU samples of each `(case, variant)`, rotating which runs first.
+fn rotated_runs(
+    env: &ChildEnv,
+    b: Backend,
+    runs: &[(&str, Variant)],
+    rounds: usize,
+    secs: &str,
+) -> Vec<Vec<Results>> {
+    let mut samples: Vec<Vec<Results>> = vec![Vec::new(); runs.len()];
+    for round in 0..rounds {
+        for k in 0..runs.len() {
+            let i = (round + k) % runs.len();
+            let (case, v) = runs[i];
+            samples[i].push(run_child(env, &["cpu", b.name, case, v.name(), secs]));
+        }
+    }
+    samples
+}
+
+fn values(samples: &[Results], key: &str) -> Vec<f64> {
+    samples.iter().map(|r| r[key][0]).collect()
 }
 
 /// Device providers serving cameras, as GstDeviceMonitor picks them (rank ≥ marginal).
