@@ -7,35 +7,24 @@
 // SPDX-License-Identifier: MPL-2.0
 
 //! Providers start per kind, on the virtual PipeWire/pulse devices of tests/vdev (its own
-//! process: the first enumeration decides what is started). Skipped unless VDEV_DIR is set.
+//! process: the first enumeration decides what is started). The harness starts with the test
+//! and stops when the process exits; without its programs the test is skipped, unless `CI=true`.
 
-mod device_util;
+#[path = "common/vdev.rs"]
+mod vdev;
 
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use gst::prelude::*;
 use gstusermedia::device;
 use gstusermedia::engine::Kind;
 
-fn vdev(args: &[&str]) {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vdev/vdev.sh");
-    let status = Command::new(script)
-        .args(args)
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "vdev.sh {args:?}");
-}
-
 #[test]
 fn microphones_start_on_first_use() {
-    if std::env::var_os("VDEV_DIR").is_none() {
-        eprintln!("VDEV_DIR not set: virtual devices not running, skipping");
+    let Some(instance) = vdev::shared() else {
         return;
-    }
-    device_util::init(None);
+    };
     let pulse_started = || {
         gst::DeviceProviderFactory::find("pulsedeviceprovider")
             .and_then(|f| f.get())
@@ -54,7 +43,14 @@ fn microphones_start_on_first_use() {
     );
     assert_eq!(cameras[0].info.device_id, "pipewire:vdev-cam-720p");
 
-    let (seen, sub) = device_util::log_changes();
+    let seen: Arc<(Mutex<Vec<String>>, Condvar)> = Arc::default();
+    let sub = {
+        let seen = seen.clone();
+        device::subscribe(move |change| {
+            seen.0.lock().unwrap().push(change.device_id.clone());
+            seen.1.notify_all();
+        })
+    };
     let all = device::enumerate();
     assert!(pulse_started());
     assert_eq!(ids(&all[..cameras.len()]), ids(&cameras));
@@ -71,11 +67,11 @@ fn microphones_start_on_first_use() {
         ("vdev-cam-vga", "pipewire:vdev-cam-vga"),
         ("vdev-mic", "pulse:vdev-mic"),
     ] {
-        vdev(&["kill-camera", node]);
+        instance.command(&["kill-camera", node]).unwrap();
         let t = Instant::now();
         {
             let mut log = seen.0.lock().unwrap();
-            while !log.iter().any(|(_, d)| d == id) {
+            while !log.iter().any(|d| d == id) {
                 let left = Duration::from_secs(5)
                     .checked_sub(t.elapsed())
                     .unwrap_or_else(|| panic!("no removal of {id}: {log:?}"));
@@ -83,7 +79,7 @@ fn microphones_start_on_first_use() {
             }
         }
         let removed = t.elapsed();
-        vdev(&["start-camera", node]);
+        instance.command(&["start-camera", node]).unwrap();
         eprintln!("{id}: removal seen {removed:?} after kill-camera returned");
         assert!(removed < Duration::from_millis(500), "{id}: {removed:?}");
     }
