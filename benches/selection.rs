@@ -7,7 +7,8 @@
 // SPDX-License-Identifier: MPL-2.0
 
 //! Selection cost: cameras × discrete modes with a realistic request (5 basic constraints and
-//! 3 advanced sets), the same over capture ranges, and how it scales with the number of modes.
+//! 3 advanced sets), the same over capture ranges, and how it scales with the number of modes and
+//! with the number of cameras.
 
 use std::hint::black_box;
 
@@ -165,6 +166,18 @@ fn bench(c: &mut Criterion) {
         let devices = cameras(10, modes);
         group.throughput(Throughput::Elements(10 * modes as u64));
         group.bench_with_input(BenchmarkId::from_parameter(modes), &devices, |b, d| {
+            b.iter(|| video::select(black_box(&tc), black_box(d)))
+        });
+    }
+    group.finish();
+
+    // The same curve along the other axis: more cameras of 20 modes each (a typical UVC camera
+    // lists 10 to 40).
+    let mut group = c.benchmark_group("select_video_devices");
+    for count in [1, 4, 16, 64] {
+        let devices = cameras(count, 20);
+        group.throughput(Throughput::Elements(count as u64 * 20));
+        group.bench_with_input(BenchmarkId::from_parameter(count), &devices, |b, d| {
             b.iter(|| video::select(black_box(&tc), black_box(d)))
         });
     }
