@@ -31,6 +31,7 @@ static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
 });
 
 const DEFAULT_CONSTRAINTS: &str = r#"{"video": true}"#;
+const DEFAULT_PERMISSION_TIMEOUT_MS: u32 = 60_000;
 
 /// A getUserMedia failure as it reaches the bus (`usermedia-error` details).
 #[derive(Debug, Clone, PartialEq)]
@@ -74,6 +75,7 @@ impl From<MediaError> for UserMediaError {
 struct Settings {
     constraints: String,
     permission: Permission,
+    permission_timeout_ms: u32,
     echo_probe: Option<String>,
 }
 
@@ -82,6 +84,7 @@ impl Default for Settings {
         Settings {
             constraints: DEFAULT_CONSTRAINTS.into(),
             permission: Permission::Granted,
+            permission_timeout_ms: DEFAULT_PERMISSION_TIMEOUT_MS,
             echo_probe: None,
         }
     }
@@ -109,6 +112,8 @@ struct State {
 pub struct UserMediaSrc {
     settings: Mutex<Settings>,
     state: Mutex<State>,
+    /// Set by the handler wrapper of `connect_request_permission` when the handler panicked.
+    permission_panic: Mutex<Option<String>>,
 }
 
 #[glib::object_subclass]
@@ -143,6 +148,12 @@ impl ObjectImpl for UserMediaSrc {
                 glib::ParamSpecEnum::builder_with_default("permission", Permission::Granted)
                     .nick("Permission")
                     .blurb("Whether capture is allowed: granted (no question asked), denied (NotAllowedError, no device opened), or prompt (the request-permission signal decides; no handler means denied).")
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecUInt::builder("permission-timeout")
+                    .nick("Permission timeout")
+                    .blurb("Milliseconds to wait for the answer of request-permission (permission=prompt) before failing with NotAllowedError \"permission request timed out\". The signal is then emitted from a helper thread; a handler still running when the time is up keeps that thread (and a reference to the element) until it returns, and its answer is ignored. 0: wait forever, emitting from the thread changing the state.")
+                    .default_value(DEFAULT_PERMISSION_TIMEOUT_MS)
                     .mutable_ready()
                     .build(),
                 glib::ParamSpecString::builder("echo-probe")
@@ -185,6 +196,10 @@ impl ObjectImpl for UserMediaSrc {
                 self.settings.lock().unwrap().echo_probe =
                     value.get().expect("type checked upstream");
             }
+            "permission-timeout" => {
+                self.settings.lock().unwrap().permission_timeout_ms =
+                    value.get().expect("type checked upstream");
+            }
             _ => unimplemented!(),
         }
     }
@@ -194,6 +209,12 @@ impl ObjectImpl for UserMediaSrc {
             "constraints" => self.settings.lock().unwrap().constraints.to_value(),
             "permission" => self.settings.lock().unwrap().permission.to_value(),
             "echo-probe" => self.settings.lock().unwrap().echo_probe.to_value(),
+            "permission-timeout" => self
+                .settings
+                .lock()
+                .unwrap()
+                .permission_timeout_ms
+                .to_value(),
             "settings" => serde_json::Value::Object(self.state.lock().unwrap().settings.clone())
                 .to_string()
                 .to_value(),
@@ -343,11 +364,8 @@ impl UserMediaSrc {
             gst::debug!(CAT, imp = self, "audio choice: {a:?}");
         }
 
-        if settings.permission == Permission::Prompt && !self.ask_permission(&selection, &entries) {
-            return Err(UserMediaError::new(
-                "NotAllowedError",
-                "permission to capture was not granted",
-            ));
+        if settings.permission == Permission::Prompt {
+            self.ask_permission(&selection, &entries, settings.permission_timeout_ms)?;
         }
         self.post_permission("granted");
 
@@ -607,7 +625,13 @@ impl UserMediaSrc {
         obj.notify("capabilities");
     }
 
-    fn ask_permission(&self, selection: &engine::Selection, entries: &[DeviceEntry]) -> bool {
+    /// Emits `request-permission` and waits for the answer, at most `timeout_ms` (0: forever).
+    fn ask_permission(
+        &self,
+        selection: &engine::Selection,
+        entries: &[DeviceEntry],
+        timeout_ms: u32,
+    ) -> Result<(), UserMediaError> {
         self.post_permission("prompt");
         let mut b = gst::Structure::builder("usermedia-permission-request")
             .field("video", selection.video.is_some())
@@ -618,14 +642,66 @@ impl UserMediaSrc {
         if let Some(a) = &selection.audio {
             b = b.field("audio-label", &entries[a.device].info.label);
         }
-        let granted = self
-            .obj()
-            .emit_by_name::<bool>("request-permission", &[&b.build()]);
-        if !granted {
-            self.post_permission("denied");
-        }
-        gst::info!(CAT, imp = self, "permission prompt answered {granted}");
-        granted
+        let request = b.build();
+        *self
+            .permission_panic
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = None;
+        let answer = if timeout_ms == 0 {
+            Some(
+                self.obj()
+                    .emit_by_name::<bool>("request-permission", &[&request]),
+            )
+        } else {
+            // On a helper thread, so that a handler that never returns cannot hang the state
+            // change.
+            let (tx, rx) = std::sync::mpsc::sync_channel(1);
+            let obj = self.obj().clone();
+            std::thread::Builder::new()
+                .name("usermedia-permission".into())
+                .spawn(move || {
+                    let granted = obj.emit_by_name::<bool>("request-permission", &[&request]);
+                    // Not kept while telling: the element may go away as soon as start() ends.
+                    drop(obj);
+                    let _ = tx.send(granted);
+                })
+                .map_err(|e| {
+                    UserMediaError::new(
+                        "AbortError",
+                        format!("cannot ask for permission: no thread: {e}"),
+                    )
+                })?;
+            rx.recv_timeout(std::time::Duration::from_millis(timeout_ms.into()))
+                .ok()
+        };
+        let panicked = self
+            .permission_panic
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        gst::info!(CAT, imp = self, "permission prompt answered {answer:?}");
+        let refusal = match (answer, panicked) {
+            (Some(true), _) => return Ok(()),
+            (Some(false), Some(panic)) => format!("permission handler panicked: {panic}"),
+            (Some(false), None) => "permission to capture was not granted".into(),
+            (None, _) => format!("permission request timed out after {timeout_ms} ms"),
+        };
+        self.post_permission("denied");
+        Err(UserMediaError::new("NotAllowedError", refusal))
+    }
+
+    /// Called by the handler wrapper of `connect_request_permission` when the handler panicked
+    /// (it then answers "denied").
+    pub(super) fn permission_handler_panicked(&self, message: String) {
+        gst::error!(
+            CAT,
+            imp = self,
+            "request-permission handler panicked: {message}"
+        );
+        *self
+            .permission_panic
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(message);
     }
 
     /// The webrtcechoprobe giving echo cancellation its reference: the `echo-probe` property,
