@@ -832,7 +832,7 @@ fn id_fitness(c: &Option<StrConstraint>, value: &str) -> f64 {
 }
 
 /// What the device can deliver over all its modes and paths (S6.1).
-fn capabilities(
+pub(crate) fn capabilities(
     device: &Device,
     capture: &AudioCapture,
     env: &AudioEnvironment,
@@ -2093,7 +2093,7 @@ mod tests {
         let json = serde_json::to_value(caps).unwrap();
         assert_eq!(
             json["sampleRate"],
-            serde_json::json!({"min": 44100.0, "max": 48000.0})
+            serde_json::json!({"min": 44100, "max": 48000})
         );
         let p = pick("{sampleRate: {exact: 8000}}");
         assert_eq!(

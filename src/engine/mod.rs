@@ -57,3 +57,22 @@ pub fn select_traced(
     };
     Ok(Selection { video, audio })
 }
+
+/// `MediaTrackCapabilities` of one device (getCapabilities() without opening it).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum Capabilities {
+    Video(VideoCapabilities),
+    Audio(AudioCapabilities),
+}
+
+/// The capabilities a device would report once selected (C5 for cameras, C6.2 for
+/// microphones).
+pub fn capabilities(device: &Device, audio_env: &AudioEnvironment) -> Capabilities {
+    match &device.capture {
+        Capture::Video(modes) => Capabilities::Video(video::capabilities(device, modes)),
+        Capture::Audio(capture) => {
+            Capabilities::Audio(audio::capabilities(device, capture, audio_env))
+        }
+    }
+}

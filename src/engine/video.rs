@@ -275,6 +275,11 @@ impl<'a, 't> Search<'a, 't> {
     }
 }
 
+/// `MediaTrackCapabilities` of a camera over all its modes (C5).
+pub(crate) fn capabilities(dev: &Device, modes: &[VideoMode]) -> super::VideoCapabilities {
+    output::capabilities(dev, modes)
+}
+
 /// Select the camera, native mode and delivered settings for `tc` among the video devices of
 /// `devices` (Chromium's SelectSettingsVideoDeviceCapture, C2; capture ranges per D3).
 ///

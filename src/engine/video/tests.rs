@@ -1218,11 +1218,11 @@ fn capabilities_cover_all_modes() {
     let v = serde_json::to_value(&p.capabilities).unwrap();
     assert_eq!(v["deviceId"], "fake_device_3");
     assert_eq!(v["groupId"], "fake_device_3_group");
-    assert_eq!(v["width"], serde_json::json!({"min": 1.0, "max": 2304.0}));
-    assert_eq!(v["height"], serde_json::json!({"min": 1.0, "max": 1536.0}));
+    assert_eq!(v["width"], serde_json::json!({"min": 1, "max": 2304}));
+    assert_eq!(v["height"], serde_json::json!({"min": 1, "max": 1536}));
     assert_eq!(v["aspectRatio"]["min"], 1.0 / 1536.0);
     assert_eq!(v["aspectRatio"]["max"], 2304.0);
-    assert_eq!(v["frameRate"], serde_json::json!({"min": 0.0, "max": 60.0}));
+    assert_eq!(v["frameRate"], serde_json::json!({"min": 0, "max": 60}));
     assert_eq!(v["facingMode"], serde_json::json!(["user"]));
     assert_eq!(
         v["resizeMode"],
