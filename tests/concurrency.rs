@@ -46,7 +46,7 @@ fn constraints(i: usize, variant: usize) -> String {
         "{{deviceId: {{exact: 'mic{i}'}}, echoCancellation: false, autoGainControl: false, \
          noiseSuppression: false}}"
     );
-    if variant % 2 == 0 {
+    if variant.is_multiple_of(2) {
         format!("{{video: {{deviceId: {{exact: 'cam{i}'}}}}, audio: {audio}}}")
     } else {
         format!(

@@ -251,6 +251,14 @@ fn cycles_child() {
             rss_half = rss_kib();
         }
         let rig = Rig::new(AV);
+        if p % 2 == 1 {
+            // Every other pipeline asks for permission: the handler runs on a helper thread.
+            rig.src.set_property_from_str("permission", "prompt");
+            rig.src
+                .downcast_ref::<gstusermedia::UserMediaSrc>()
+                .unwrap()
+                .connect_request_permission(|_, _| true);
+        }
         for _ in 0..CYCLES_PER_PIPELINE {
             rig.cycle(2);
         }
@@ -275,8 +283,9 @@ fn cycles_child() {
     let rss_after = rss_kib();
 
     println!(
-        "lifecycle: {CYCLES} NULL→PLAYING→NULL cycles (video+audio, {} pipelines) after \
-         {WARMUP_CYCLES} warm-up cycles in {elapsed:.1?} ({:.1} ms/cycle)",
+        "lifecycle: {CYCLES} NULL→PLAYING→NULL cycles (video+audio, {} pipelines, half of them \
+         with a permission prompt) after {WARMUP_CYCLES} warm-up cycles in {elapsed:.1?} \
+         ({:.1} ms/cycle)",
         CYCLES / CYCLES_PER_PIPELINE,
         elapsed.as_secs_f64() * 1000.0 / CYCLES as f64
     );
