@@ -47,12 +47,17 @@ pub fn select_traced(
             "at least one of audio and video must be requested",
         ));
     }
+    let mut trace = trace;
     let video = match &constraints.video {
-        Some(tc) => Some(video::select_traced(tc, devices, trace)?),
+        Some(tc) => Some(video::select_traced(
+            tc,
+            devices,
+            trace.as_mut().map(|t| &mut **t as &mut dyn FnMut(&str)),
+        )?),
         None => None,
     };
     let audio = match &constraints.audio {
-        Some(tc) => Some(audio::select(tc, devices, audio_env)?),
+        Some(tc) => Some(audio::select_traced(tc, devices, audio_env, trace)?),
         None => None,
     };
     Ok(Selection { video, audio })

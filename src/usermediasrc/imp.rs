@@ -9,20 +9,54 @@
 //! The `usermediasrc` bin.
 //!
 //! Selection, permission and building the children all happen in READY→PAUSED; PAUSED→READY
-//! removes them again. Locking: `settings` (property values) and `state` (runtime objects) are
-//! never held together, and neither is held while posting a message, emitting a signal or
-//! changing a child's state, so application callbacks can call back into the element.
+//! removes them again. While PAUSED or PLAYING the tracks are *live* (see [`super::live`]):
+//! `constraints` re-runs selection (applyConstraints), device hot-plug becomes
+//! `usermedia-devicechange`, unplugging a device in use ends its track (or fails over), and
+//! `video-enabled` / `audio-enabled` mute a track (see [`super::mute`]).
+//!
+//! # Threads
+//!
+//! - The application thread changing the state runs getUserMedia (READY→PAUSED) and teardown.
+//! - The application thread setting `constraints` runs applyConstraints to the end: selection
+//!   (pure, microseconds), then the change of the children, then the bus warning on failure.
+//! - One worker thread per started session (`usermediasrc-live`) receives device changes from
+//!   the shared monitor (whose own worker must not be blocked) and runtime errors of the
+//!   children; it posts `usermedia-devicechange`, and ends or fails over tracks whose device
+//!   went away. It holds only a weak reference to the element and ends with the session.
+//! - Streaming threads only run the pad probes (mute, EOS gate) and, for a tail rebuild, the
+//!   relinking inside an IDLE probe.
+//!
+//! # Locking
+//!
+//! Order: `ops` → `settings` | `state` (the two mutexes are never held together).
+//!
+//! - `ops` ([`super::oplock::OpLock`]) serialises structural changes: start, teardown,
+//!   applyConstraints, unplug/failover. It is held while children change state, but bus
+//!   messages of the element itself (warnings, track-ended, failover, capture) and
+//!   `notify::settings` are posted after it is released. A thread that already holds it (a
+//!   callback from inside an operation, e.g. a sync bus handler setting `constraints` from a
+//!   child's state-change message) is told so instead of deadlocking: its constraints are
+//!   queued for the worker.
+//! - `settings` (property values) and `state` (runtime objects) are short critical sections:
+//!   never held while posting a message, emitting a signal, changing a child's state or
+//!   calling into the device monitor.
+//! - `handle_message` (any thread) takes only `state`.
 
 use gst::glib;
 use gst::prelude::*;
 use gst::subclass::prelude::*;
-use std::sync::{LazyLock, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 
 use super::Permission;
+use super::chain::{self, Chain, TrackConfig};
+use super::live::{self, Event, Session};
+use super::mute::Mute;
+use super::oplock::OpLock;
 use crate::device::{self, DeviceEntry};
-use crate::engine::{self, AudioPath, AudioPlan, MediaError, VideoPlan};
+use crate::engine::{self, Kind, MediaError};
 
-static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
+pub(super) static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
     gst::DebugCategory::new(
         "usermediasrc",
         gst::DebugColorFlags::empty(),
@@ -42,7 +76,7 @@ pub(crate) struct UserMediaError {
 }
 
 impl UserMediaError {
-    fn new(name: &'static str, message: impl Into<String>) -> Self {
+    pub(super) fn new(name: &'static str, message: impl Into<String>) -> Self {
         UserMediaError {
             name,
             message: message.into(),
@@ -72,11 +106,14 @@ impl From<MediaError> for UserMediaError {
 }
 
 #[derive(Debug, Clone)]
-struct Settings {
-    constraints: String,
-    permission: Permission,
-    permission_timeout_ms: u32,
-    echo_probe: Option<String>,
+pub(super) struct Settings {
+    pub constraints: String,
+    pub permission: Permission,
+    pub permission_timeout_ms: u32,
+    pub echo_probe: Option<String>,
+    pub video_enabled: bool,
+    pub audio_enabled: bool,
+    pub failover: bool,
 }
 
 impl Default for Settings {
@@ -86,34 +123,76 @@ impl Default for Settings {
             permission: Permission::Granted,
             permission_timeout_ms: DEFAULT_PERMISSION_TIMEOUT_MS,
             echo_probe: None,
+            video_enabled: true,
+            audio_enabled: true,
+            failover: false,
         }
     }
 }
 
-/// One running track: its children and its ghost pad.
-struct Track {
-    kind: engine::Kind,
-    device_id: String,
-    elements: Vec<gst::Element>,
-    pad: gst::GhostPad,
+/// What the pad probes of a track share with the element.
+pub(super) struct TrackShared {
+    pub mute: Mute,
+    /// Drop EOS coming from the children (a dying source) until the element decides what
+    /// happened; the element's own EOS is pushed on the ghost pad and bypasses this gate.
+    pub hold_eos: AtomicBool,
+    /// A runtime error of this track is being looked into: further ones are dropped.
+    pub error_pending: AtomicBool,
+}
+
+/// One track: its configuration, children and ghost pad (kept for the whole session, across
+/// device swaps).
+pub(super) struct Track {
+    pub kind: Kind,
+    pub config: TrackConfig,
+    pub chain: Chain,
+    pub pad: gst::GhostPad,
+    pub shared: Arc<TrackShared>,
+    /// The device went away (or could not be reopened): no children, EOS was sent.
+    pub ended: bool,
 }
 
 #[derive(Default)]
-struct State {
-    tracks: Vec<Track>,
-    settings: serde_json::Map<String, serde_json::Value>,
-    capabilities: serde_json::Map<String, serde_json::Value>,
+pub(super) struct State {
+    pub tracks: Vec<Track>,
+    pub settings: serde_json::Map<String, serde_json::Value>,
+    pub capabilities: serde_json::Map<String, serde_json::Value>,
     /// True while READY→PAUSED builds the tracks: child errors then mean the device failed to
     /// open or start.
-    starting: bool,
+    pub starting: bool,
+    /// The constraints the running tracks were selected with.
+    pub applied: Option<engine::MediaStreamConstraints>,
+    /// Elements being brought up by a swap: their errors are the swap's failure, not the
+    /// pipeline's.
+    pub probation: Vec<gst::Element>,
+    pub probation_error: Option<UserMediaError>,
+    /// Present from permission granted (tracks built) to teardown.
+    pub session: Option<Session>,
+    /// Constraints set while PAUSED whose change needs PLAYING (see `live`).
+    pub deferred: Option<String>,
+}
+
+impl State {
+    pub fn track(&self, kind: Kind) -> Option<&Track> {
+        self.tracks.iter().find(|t| t.kind == kind && !t.ended)
+    }
+
+    pub fn track_mut(&mut self, kind: Kind) -> Option<&mut Track> {
+        self.tracks.iter_mut().find(|t| t.kind == kind && !t.ended)
+    }
 }
 
 #[derive(Default)]
 pub struct UserMediaSrc {
-    settings: Mutex<Settings>,
-    state: Mutex<State>,
+    pub(super) settings: Mutex<Settings>,
+    pub(super) state: Mutex<State>,
+    pub(super) ops: OpLock,
     /// Set by the handler wrapper of `connect_request_permission` when the handler panicked.
     permission_panic: Mutex<Option<String>>,
+}
+
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 #[glib::object_subclass]
@@ -129,7 +208,7 @@ impl ObjectImpl for UserMediaSrc {
             vec![
                 glib::ParamSpecString::builder("constraints")
                     .nick("Constraints")
-                    .blurb("MediaStreamConstraints as JSON or as a JavaScript object literal, e.g. {video: {width: {min: 1280}, frameRate: 30}, audio: true}. Setting it while PAUSED or PLAYING applies the new constraints to the running tracks (applyConstraints).")
+                    .blurb("MediaStreamConstraints as JSON or as a JavaScript object literal, e.g. {video: {width: {min: 1280}, frameRate: 30}, audio: true}. Setting it while PAUSED or PLAYING applies the new constraints to the running tracks (applyConstraints): the caps change without stopping, the device is reopened only when its native mode changes, and a changed deviceId/groupId constraint may switch to another device on the same pad. On failure a warning with usermedia-error details is posted and the old constraints and settings stay.")
                     .default_value(Some(DEFAULT_CONSTRAINTS))
                     .mutable_playing()
                     .build(),
@@ -161,6 +240,24 @@ impl ObjectImpl for UserMediaSrc {
                     .blurb("Name of the webrtcechoprobe on the playback path that gives echo cancellation its far-end reference. If unset, the first webrtcechoprobe in the same pipeline is used. Without one, echoCancellation is reported false and an exact true is an OverconstrainedError.")
                     .mutable_ready()
                     .build(),
+                glib::ParamSpecBoolean::builder("video-enabled")
+                    .nick("Video enabled")
+                    .blurb("MediaStreamTrack.enabled of the video track: while false, black frames with the same caps and timestamps replace the camera's, and usermedia-capture reports active=false.")
+                    .default_value(true)
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecBoolean::builder("audio-enabled")
+                    .nick("Audio enabled")
+                    .blurb("MediaStreamTrack.enabled of the audio track: while false, silence with the same caps and timestamps replaces the microphone's, and usermedia-capture reports active=false.")
+                    .default_value(true)
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecBoolean::builder("failover")
+                    .nick("Failover")
+                    .blurb("When the device of a track is unplugged, select again among the remaining devices with the current constraints and continue on the same pad (usermedia-failover message) instead of ending the track (usermedia-track-ended, then EOS, as browsers do).")
+                    .default_value(false)
+                    .mutable_playing()
+                    .build(),
             ]
         });
         PROPERTIES.as_ref()
@@ -186,18 +283,35 @@ impl ObjectImpl for UserMediaSrc {
                 let v: Option<String> = value.get().expect("type checked upstream");
                 let v = v.unwrap_or_else(|| DEFAULT_CONSTRAINTS.into());
                 gst::info!(CAT, imp = self, "constraints set to {v}");
-                self.settings.lock().unwrap().constraints = v;
+                self.set_constraints(v);
             }
             "permission" => {
-                self.settings.lock().unwrap().permission =
-                    value.get().expect("type checked upstream");
+                lock(&self.settings).permission = value.get().expect("type checked upstream");
             }
             "echo-probe" => {
-                self.settings.lock().unwrap().echo_probe =
-                    value.get().expect("type checked upstream");
+                lock(&self.settings).echo_probe = value.get().expect("type checked upstream");
+            }
+            "video-enabled" | "audio-enabled" => {
+                let kind = if pspec.name() == "video-enabled" {
+                    Kind::Video
+                } else {
+                    Kind::Audio
+                };
+                let enabled: bool = value.get().expect("type checked upstream");
+                {
+                    let mut settings = lock(&self.settings);
+                    match kind {
+                        Kind::Video => settings.video_enabled = enabled,
+                        Kind::Audio => settings.audio_enabled = enabled,
+                    }
+                }
+                self.set_enabled(kind, enabled);
+            }
+            "failover" => {
+                lock(&self.settings).failover = value.get().expect("type checked upstream");
             }
             "permission-timeout" => {
-                self.settings.lock().unwrap().permission_timeout_ms =
+                lock(&self.settings).permission_timeout_ms =
                     value.get().expect("type checked upstream");
             }
             _ => unimplemented!(),
@@ -206,23 +320,19 @@ impl ObjectImpl for UserMediaSrc {
 
     fn property(&self, _id: usize, pspec: &glib::ParamSpec) -> glib::Value {
         match pspec.name() {
-            "constraints" => self.settings.lock().unwrap().constraints.to_value(),
-            "permission" => self.settings.lock().unwrap().permission.to_value(),
-            "echo-probe" => self.settings.lock().unwrap().echo_probe.to_value(),
-            "permission-timeout" => self
-                .settings
-                .lock()
-                .unwrap()
-                .permission_timeout_ms
-                .to_value(),
-            "settings" => serde_json::Value::Object(self.state.lock().unwrap().settings.clone())
+            "constraints" => lock(&self.settings).constraints.to_value(),
+            "permission" => lock(&self.settings).permission.to_value(),
+            "echo-probe" => lock(&self.settings).echo_probe.to_value(),
+            "video-enabled" => lock(&self.settings).video_enabled.to_value(),
+            "audio-enabled" => lock(&self.settings).audio_enabled.to_value(),
+            "failover" => lock(&self.settings).failover.to_value(),
+            "permission-timeout" => lock(&self.settings).permission_timeout_ms.to_value(),
+            "settings" => serde_json::Value::Object(lock(&self.state).settings.clone())
                 .to_string()
                 .to_value(),
-            "capabilities" => {
-                serde_json::Value::Object(self.state.lock().unwrap().capabilities.clone())
-                    .to_string()
-                    .to_value()
-            }
+            "capabilities" => serde_json::Value::Object(lock(&self.state).capabilities.clone())
+                .to_string()
+                .to_value(),
             _ => unimplemented!(),
         }
     }
@@ -232,6 +342,14 @@ impl ObjectImpl for UserMediaSrc {
         let obj = self.obj();
         obj.set_suppressed_flags(gst::ElementFlags::SOURCE | gst::ElementFlags::SINK);
         obj.set_element_flags(gst::ElementFlags::SOURCE);
+    }
+
+    fn dispose(&self) {
+        // Normally gone at PAUSED→READY; an element dropped while running still stops hearing
+        // about devices.
+        if let Some(session) = lock(&self.state).session.take() {
+            device::unsubscribe(session.subscription);
+        }
     }
 }
 
@@ -243,7 +361,7 @@ impl ElementImpl for UserMediaSrc {
             gst::subclass::ElementMetadata::new(
                 "User media source",
                 "Source/Audio/Video",
-                "Camera and microphone chosen by getUserMedia() constraints. Errors carry a \"usermedia-error\" details structure (name, message, constraint); element messages: usermedia-permission (state), usermedia-capture (kind, deviceId, active), usermedia-devicechange, usermedia-track-ended (kind, deviceId, reason)",
+                "Camera and microphone chosen by getUserMedia() constraints. Errors (and warnings of a failed applyConstraints) carry a \"usermedia-error\" details structure (name, message, constraint); element messages: usermedia-permission (state), usermedia-capture (kind, deviceId, active), usermedia-devicechange (change, kind, deviceId, label, groupId), usermedia-track-ended (kind, deviceId, reason), usermedia-failover (kind, from, to)",
                 "The usermediasrc authors",
             )
         });
@@ -276,56 +394,87 @@ impl ElementImpl for UserMediaSrc {
         &self,
         transition: gst::StateChange,
     ) -> Result<gst::StateChangeSuccess, gst::StateChangeError> {
-        if transition == gst::StateChange::ReadyToPaused {
-            if let Err(e) = self.start() {
-                self.post_error(&e, false);
-                self.teardown();
-                return Err(gst::StateChangeError);
-            }
-            self.state.lock().unwrap().starting = true;
-        }
-
-        let res = self.parent_change_state(transition);
-
         match transition {
             gst::StateChange::ReadyToPaused => {
-                self.state.lock().unwrap().starting = false;
-                match res {
-                    Ok(_) => self.post_capture_messages(true),
-                    Err(_) => self.teardown(),
+                let guard = self.ops.acquire(None);
+                if let Err(e) = self.start() {
+                    self.post_error(&e, false);
+                    let inactive = self.teardown();
+                    drop(guard);
+                    self.post_inactive(inactive);
+                    return Err(gst::StateChangeError);
                 }
+                lock(&self.state).starting = true;
+                let res = self.parent_change_state(transition);
+                lock(&self.state).starting = false;
+                let inactive = if res.is_err() {
+                    Some(self.teardown())
+                } else {
+                    None
+                };
+                drop(guard);
+                match inactive {
+                    Some(inactive) => self.post_inactive(inactive),
+                    None => self.post_capture_messages(),
+                }
+                res
             }
-            gst::StateChange::PausedToReady => self.teardown(),
-            _ => (),
+            gst::StateChange::PausedToPlaying => {
+                let res = self.parent_change_state(transition);
+                let deferred = {
+                    let mut state = lock(&self.state);
+                    let text = state.deferred.take();
+                    text.zip(state.session.as_ref().map(|s| s.tx.clone()))
+                };
+                if let (Ok(_), Some((text, tx))) = (&res, deferred) {
+                    let _ = tx.send(Event::Apply(text));
+                }
+                res
+            }
+            gst::StateChange::PausedToReady => {
+                let guard = self.ops.acquire(None);
+                let res = self.parent_change_state(transition);
+                let inactive = self.teardown();
+                drop(guard);
+                self.post_inactive(inactive);
+                res
+            }
+            _ => self.parent_change_state(transition),
         }
-        res
     }
+}
+
+/// What a child error means for the element.
+enum Route {
+    /// Post it as the element's error.
+    Post(UserMediaError),
+    /// Dropped here (a swap's failure, an ended track, or a runtime error being looked into).
+    Swallow,
+    /// Not a child's: let the bin handle it.
+    Parent,
 }
 
 impl BinImpl for UserMediaSrc {
     fn handle_message(&self, msg: gst::Message) {
-        if let gst::MessageView::Error(err) = msg.view()
-            && let Some(e) = self.classify_child_error(err)
-        {
-            gst::debug!(
-                CAT,
-                imp = self,
-                "child error {:?} ({:?}) becomes {}",
-                err.error(),
-                err.debug(),
-                e.name
-            );
-            self.post_error(&e, false);
-            return;
+        if let gst::MessageView::Error(err) = msg.view() {
+            match self.route_child_error(err) {
+                Route::Post(e) => {
+                    self.post_error(&e, false);
+                    return;
+                }
+                Route::Swallow => return,
+                Route::Parent => (),
+            }
         }
         self.parent_handle_message(msg)
     }
 }
 
 impl UserMediaSrc {
-    /// getUserMedia: parse, select, ask, then build the tracks (children, ghost pads).
+    /// getUserMedia: parse, select, ask, then build the tracks (children, ghost pads) and start
+    /// listening to device changes.
     fn start(&self) -> Result<(), UserMediaError> {
-        let settings = self.settings.lock().unwrap().clone();
+        let settings = lock(&self.settings).clone();
         let constraints = engine::parse::parse(&settings.constraints)?;
 
         // No information about devices leaks to a page that was denied (S4.6).
@@ -340,10 +489,7 @@ impl UserMediaSrc {
         let entries = device::enumerate();
         let devices: Vec<engine::Device> = entries.iter().map(|e| e.info.clone()).collect();
         let echo_probe = self.echo_probe_name(&settings);
-        let audio_env = engine::AudioEnvironment {
-            processing_available: gst::ElementFactory::find("webrtcdsp").is_some(),
-            echo_reference: echo_probe.is_some(),
-        };
+        let audio_env = self.audio_environment(echo_probe.as_deref());
         gst::debug!(
             CAT,
             imp = self,
@@ -369,34 +515,46 @@ impl UserMediaSrc {
         }
         self.post_permission("granted");
 
+        let mut configs = Vec::new();
+        if let Some(plan) = &selection.video {
+            configs.push(TrackConfig::video(
+                entries[plan.device].clone(),
+                plan.clone(),
+            ));
+        }
+        if let Some(plan) = &selection.audio {
+            configs.push(TrackConfig::audio(
+                entries[plan.device].clone(),
+                plan.clone(),
+                echo_probe.clone(),
+            ));
+        }
         let mut tracks = Vec::new();
         let mut track_settings = serde_json::Map::new();
         let mut track_caps = serde_json::Map::new();
-        let result = (|| {
-            if let Some(plan) = &selection.video {
-                let entry = &entries[plan.device];
-                let (track, native) = self.build_video(entry, plan)?;
-                track_settings.insert("video".into(), track_json(&plan.settings, entry, &native));
-                track_caps.insert("video".into(), to_json(&plan.capabilities));
-                tracks.push(track);
+        let mut result = Ok(());
+        for cfg in configs {
+            let key = kind_key(cfg.kind());
+            track_settings.insert(key.into(), cfg.settings_json());
+            track_caps.insert(key.into(), cfg.capabilities_json());
+            match self.build_track(cfg, (settings.video_enabled, settings.audio_enabled)) {
+                Ok(t) => tracks.push(t),
+                Err((e, partial)) => {
+                    tracks.extend(partial.map(|t| *t));
+                    result = Err(e);
+                    break;
+                }
             }
-            if let Some(plan) = &selection.audio {
-                let entry = &entries[plan.device];
-                let (track, native) = self.build_audio(entry, plan, echo_probe.as_deref())?;
-                track_settings.insert("audio".into(), track_json(&plan.settings, entry, &native));
-                track_caps.insert("audio".into(), to_json(&plan.capabilities));
-                tracks.push(track);
-            }
-            Ok::<_, UserMediaError>(())
-        })();
+        }
 
         let pads: Vec<gst::GhostPad> = tracks.iter().map(|t| t.pad.clone()).collect();
         {
-            let mut state = self.state.lock().unwrap();
+            let mut state = lock(&self.state);
             state.tracks = tracks;
             if result.is_ok() {
                 state.settings = track_settings;
                 state.capabilities = track_caps;
+                state.applied = Some(constraints);
             }
         }
         result?;
@@ -407,222 +565,173 @@ impl UserMediaSrc {
                 .map_err(|e| UserMediaError::new("AbortError", format!("cannot add pad: {e}")))?;
         }
         obj.no_more_pads();
+        let session = live::open_session(&obj);
+        // Set from a callback during getUserMedia (e.g. the permission handler): apply once up.
+        let current = lock(&self.settings).constraints.clone();
+        if current != settings.constraints {
+            lock(&self.settings).constraints = settings.constraints.clone();
+            let _ = session.tx.send(Event::Apply(current));
+        }
+        lock(&self.state).session = Some(session);
         obj.notify("settings");
         obj.notify("capabilities");
         Ok(())
     }
 
-    fn build_video(
+    /// Builds, adds and links a track's children (minimal tail) and its (unadded) ghost pad.
+    /// On failure, the track built so far (for teardown) comes with the error.
+    fn build_track(
         &self,
-        entry: &DeviceEntry,
-        plan: &VideoPlan,
-    ) -> Result<(Track, gst::Caps), UserMediaError> {
-        let abort = |what: &str, e: &dyn std::fmt::Display| {
-            UserMediaError::new("AbortError", format!("{what}: {e}"))
+        cfg: TrackConfig,
+        enabled: (bool, bool),
+    ) -> Result<Track, (UserMediaError, Option<Box<Track>>)> {
+        let kind = cfg.kind();
+        let (template, name) = match kind {
+            Kind::Video => ("video_%u", "video_0"),
+            Kind::Audio => ("audio_%u", "audio_0"),
         };
-        let source = device::create_source(entry, "video_source")
-            .map_err(|e| abort("cannot create the camera element", &e))?;
-        let native = device::caps::fixed_video_caps(
-            &entry.structures[plan.mode],
-            plan.native_width,
-            plan.native_height,
-            plan.native_frame_rate,
-        );
-        gst::info!(
-            CAT,
-            imp = self,
-            "video: {} opened as {native}, delivering {}x{} @ {:?}",
-            entry.info.device_id,
-            plan.width,
-            plan.height,
-            plan.max_frame_rate
-        );
-        let mut chain = vec![source, make("capsfilter", "video_device_caps")?];
-        chain[1].set_property("caps", &native);
-
-        let compressed = native
-            .structure(0)
-            .is_some_and(|s| s.name() != "video/x-raw");
-        if compressed {
-            chain.push(make_decoder(&native)?);
-        }
-        if plan.width != plan.native_width || plan.height != plan.native_height {
-            if let Some(crop) = plan.crop {
-                let c = make("videocrop", "video_crop")?;
-                c.set_property("left", crop.left as i32);
-                c.set_property("top", crop.top as i32);
-                c.set_property(
-                    "right",
-                    plan.native_width.saturating_sub(crop.left + crop.width) as i32,
-                );
-                c.set_property(
-                    "bottom",
-                    plan.native_height.saturating_sub(crop.top + crop.height) as i32,
-                );
-                chain.push(c);
-            }
-            chain.push(make("videoscale", "video_scale")?);
-            let f = make("capsfilter", "video_size")?;
-            f.set_property(
-                "caps",
-                gst::Caps::builder("video/x-raw")
-                    .field("width", plan.width as i32)
-                    .field("height", plan.height as i32)
-                    .field("pixel-aspect-ratio", gst::Fraction::new(1, 1))
-                    .build(),
+        if let chain::Plan::Video(plan) = &cfg.plan {
+            gst::info!(
+                CAT,
+                imp = self,
+                "video: {} opened as {}, delivering {}x{} @ {:?}",
+                cfg.device_id(),
+                cfg.native,
+                plan.width,
+                plan.height,
+                plan.max_frame_rate
             );
-            chain.push(f);
-        }
-        if let Some(rate) = plan.max_frame_rate {
-            let r = make("videorate", "video_rate")?;
-            r.set_property("drop-only", true);
-            chain.push(r);
-            let f = make("capsfilter", "video_framerate")?;
-            f.set_property(
-                "caps",
-                gst::Caps::builder("video/x-raw")
-                    .field("framerate", fraction(rate))
-                    .build(),
+        } else if let chain::Plan::Audio(plan) = &cfg.plan {
+            gst::info!(
+                CAT,
+                imp = self,
+                "audio: {} opened as {}, path {:?}",
+                cfg.device_id(),
+                cfg.native,
+                plan.path
             );
-            chain.push(f);
         }
-        let pad = self.install_chain(&chain, "video_%u", "video_0")?;
-        Ok((
-            Track {
-                kind: engine::Kind::Video,
-                device_id: entry.info.device_id.clone(),
-                elements: chain,
-                pad,
-            },
-            native,
-        ))
-    }
-
-    fn build_audio(
-        &self,
-        entry: &DeviceEntry,
-        plan: &AudioPlan,
-        echo_probe: Option<&str>,
-    ) -> Result<(Track, gst::Caps), UserMediaError> {
-        let source = device::create_source(entry, "audio_source").map_err(|e| {
-            UserMediaError::new(
-                "AbortError",
-                format!("cannot create the microphone element: {e}"),
-            )
-        })?;
-        configure_latency(&source, plan.latency, plan.native_sample_rate);
-        let native = device::caps::fixed_audio_caps(
-            &entry.structures[plan.mode],
-            plan.native_sample_rate,
-            plan.native_channel_count,
-        );
-        gst::info!(
-            CAT,
-            imp = self,
-            "audio: {} opened as {native}, path {:?}",
-            entry.info.device_id,
-            plan.path
-        );
-        let mut chain = vec![source, make("capsfilter", "audio_device_caps")?];
-        chain[1].set_property("caps", &native);
-
-        let native_s16 = native
-            .structure(0)
-            .and_then(|s| s.get::<&str>("format").ok())
-            == Some("S16LE");
-        let convert = plan.path == AudioPath::Dsp
-            || plan.sample_rate != plan.native_sample_rate
-            || plan.channel_count != plan.native_channel_count
-            || (plan.path != AudioPath::Unprocessed && !native_s16);
-        if convert {
-            chain.push(make("audioconvert", "audio_convert")?);
-            chain.push(make("audioresample", "audio_resample")?);
-            let f = make("capsfilter", "audio_format")?;
-            f.set_property(
-                "caps",
-                gst::Caps::builder("audio/x-raw")
-                    .field("format", "S16LE")
-                    .field("layout", "interleaved")
-                    .field("rate", plan.sample_rate as i32)
-                    .field("channels", plan.channel_count as i32)
-                    .build(),
-            );
-            chain.push(f);
-        }
-        if plan.path == AudioPath::Dsp {
-            let dsp = make("webrtcdsp", "audio_processing")?;
-            dsp.set_property("echo-cancel", plan.echo_cancellation);
-            dsp.set_property("gain-control", plan.auto_gain_control);
-            dsp.set_property("noise-suppression", plan.noise_suppression);
-            if let Some(probe) = echo_probe {
-                dsp.set_property("probe", probe);
-            }
-            chain.push(dsp);
-        }
-        let pad = self.install_chain(&chain, "audio_%u", "audio_0")?;
-        Ok((
-            Track {
-                kind: engine::Kind::Audio,
-                device_id: entry.info.device_id.clone(),
-                elements: chain,
-                pad,
-            },
-            native,
-        ))
-    }
-
-    /// Adds and links the chain and returns an (unadded) ghost pad on its last element.
-    fn install_chain(
-        &self,
-        chain: &[gst::Element],
-        template: &str,
-        name: &str,
-    ) -> Result<gst::GhostPad, UserMediaError> {
+        let head = chain::build_head(&cfg).map_err(|e| (e, None))?;
+        let tail = chain::build_tail(&cfg, false).map_err(|e| (e, None))?;
+        let chain = Chain { head, tail };
+        let all = chain.all();
         let obj = self.obj();
         let fail = |e: &dyn std::fmt::Display| {
             UserMediaError::new("AbortError", format!("cannot build the {name} track: {e}"))
         };
-        obj.add_many(chain).map_err(|e| fail(&e))?;
-        gst::Element::link_many(chain).map_err(|e| fail(&e))?;
-        let last = chain.last().expect("chain has a source");
-        let src = last
-            .static_pad("src")
-            .ok_or_else(|| fail(&"the last element has no src pad"))?;
-        let templ = obj
-            .pad_template(template)
-            .ok_or_else(|| fail(&"missing pad template"))?;
-        let pad = gst::GhostPad::builder_from_template_with_target(&templ, &src)
-            .map_err(|e| fail(&e))?
-            .name(name)
-            .build();
-        Ok(pad)
+        if let Err(e) = obj.add_many(&all) {
+            return Err((fail(&e), None));
+        }
+        let templ = obj.pad_template(template);
+        let pad = gst::Element::link_many(&all)
+            .map_err(|e| fail(&e))
+            .and_then(|_| chain.out_pad().ok_or_else(|| fail(&"no src pad")))
+            .and_then(|src| {
+                let templ = templ.ok_or_else(|| fail(&"missing pad template"))?;
+                gst::GhostPad::builder_from_template_with_target(&templ, &src)
+                    .map_err(|e| fail(&e))
+                    .map(|b| b.name(name).build())
+            });
+        let enabled = match kind {
+            Kind::Video => enabled.0,
+            Kind::Audio => enabled.1,
+        };
+        let shared = Arc::new(TrackShared {
+            mute: Mute::new(kind, enabled),
+            hold_eos: AtomicBool::new(false),
+            error_pending: AtomicBool::new(false),
+        });
+        match pad {
+            Ok(pad) => {
+                live::install_probes(&pad, &shared);
+                Ok(Track {
+                    kind,
+                    config: cfg,
+                    chain,
+                    pad,
+                    shared,
+                    ended: false,
+                })
+            }
+            Err(e) => {
+                // Keep the added children for teardown, behind a pad that is never added.
+                let pad = gst::GhostPad::builder(gst::PadDirection::Src)
+                    .name(name)
+                    .build();
+                let track = Track {
+                    kind,
+                    config: cfg,
+                    chain,
+                    pad,
+                    shared,
+                    ended: false,
+                };
+                Err((e, Some(Box::new(track))))
+            }
+        }
     }
 
-    /// Removes every child and pad, and forgets the settings.
-    fn teardown(&self) {
-        let (tracks, had_settings) = {
-            let mut state = self.state.lock().unwrap();
+    /// Removes every child and pad, forgets the settings and stops listening to devices.
+    /// Returns the tracks whose capture indicator must now go off (posted by the caller once
+    /// `ops` is released).
+    fn teardown(&self) -> Vec<(Kind, String)> {
+        let (tracks, had_settings, session) = {
+            let mut state = lock(&self.state);
             let had = !state.settings.is_empty();
             state.settings.clear();
             state.capabilities.clear();
-            (std::mem::take(&mut state.tracks), had)
+            state.applied = None;
+            state.probation.clear();
+            state.probation_error = None;
+            state.deferred = None;
+            (std::mem::take(&mut state.tracks), had, state.session.take())
         };
+        if let Some(session) = session {
+            device::unsubscribe(session.subscription);
+        }
         if tracks.is_empty() && !had_settings {
-            return;
+            return Vec::new();
         }
         let obj = self.obj();
+        let mut inactive = Vec::new();
         for track in &tracks {
-            for e in &track.elements {
-                let _ = e.set_state(gst::State::Null);
-            }
-            let _ = obj.remove_many(&track.elements);
+            self.stop_and_remove(&track.chain.all());
             if track.pad.parent().is_some() {
                 let _ = obj.remove_pad(&track.pad);
             }
-            self.post_capture(track.kind, &track.device_id, false);
+            if !track.ended && track.shared.mute.enabled() {
+                inactive.push((track.kind, track.config.device_id().to_string()));
+            }
         }
         obj.notify("settings");
         obj.notify("capabilities");
+        inactive
+    }
+
+    /// Stops `elements` (in order: the source first) and removes those that are children.
+    pub(super) fn stop_and_remove(&self, elements: &[gst::Element]) {
+        let obj = self.obj();
+        for e in elements {
+            let _ = e.set_state(gst::State::Null);
+        }
+        for e in elements {
+            if e.parent().as_ref() == Some(obj.upcast_ref::<gst::Object>()) {
+                let _ = obj.remove(e);
+            }
+        }
+    }
+
+    fn post_inactive(&self, inactive: Vec<(Kind, String)>) {
+        for (kind, id) in inactive {
+            self.post_capture(kind, &id, false);
+        }
+    }
+
+    pub(super) fn audio_environment(&self, echo_probe: Option<&str>) -> engine::AudioEnvironment {
+        engine::AudioEnvironment {
+            processing_available: gst::ElementFactory::find("webrtcdsp").is_some(),
+            echo_reference: echo_probe.is_some(),
+        }
     }
 
     /// Emits `request-permission` and waits for the answer, at most `timeout_ms` (0: forever).
@@ -643,10 +752,7 @@ impl UserMediaSrc {
             b = b.field("audio-label", &entries[a.device].info.label);
         }
         let request = b.build();
-        *self
-            .permission_panic
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = None;
+        *lock(&self.permission_panic) = None;
         let answer = if timeout_ms == 0 {
             Some(
                 self.obj()
@@ -674,11 +780,7 @@ impl UserMediaSrc {
             rx.recv_timeout(std::time::Duration::from_millis(timeout_ms.into()))
                 .ok()
         };
-        let panicked = self
-            .permission_panic
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
+        let panicked = lock(&self.permission_panic).take();
         gst::info!(CAT, imp = self, "permission prompt answered {answer:?}");
         let refusal = match (answer, panicked) {
             (Some(true), _) => return Ok(()),
@@ -698,15 +800,12 @@ impl UserMediaSrc {
             imp = self,
             "request-permission handler panicked: {message}"
         );
-        *self
-            .permission_panic
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = Some(message);
+        *lock(&self.permission_panic) = Some(message);
     }
 
     /// The webrtcechoprobe giving echo cancellation its reference: the `echo-probe` property,
     /// else the first probe in this pipeline.
-    fn echo_probe_name(&self, settings: &Settings) -> Option<String> {
+    pub(super) fn echo_probe_name(&self, settings: &Settings) -> Option<String> {
         if let Some(name) = &settings.echo_probe {
             return Some(name.clone());
         }
@@ -722,39 +821,65 @@ impl UserMediaSrc {
             .map(|e| e.name().to_string())
     }
 
-    /// Maps a child's error to a getUserMedia error (NotReadable for a busy device,
-    /// NotAllowed for an OS refusal, Abort otherwise).
-    fn classify_child_error(&self, err: &gst::message::Error) -> Option<UserMediaError> {
-        let src = err.src()?;
-        if src == self.obj().upcast_ref::<gst::Object>() {
-            return None;
-        }
-        let e = err.error();
-        let debug = err.debug().map(|d| d.to_string()).unwrap_or_default();
-        let text = format!(
-            "{}{}",
-            e.message(),
-            if debug.is_empty() {
-                String::new()
-            } else {
-                format!(" ({debug})")
-            }
-        );
-        let denied = e.matches(gst::ResourceError::NotAuthorized)
-            || ((e.matches(gst::ResourceError::OpenRead)
-                || e.matches(gst::ResourceError::OpenReadWrite))
-                && (debug.contains("Permission denied") || debug.contains("EACCES")));
-        let name = if denied {
-            "NotAllowedError"
-        } else if e.matches(gst::ResourceError::Busy) {
-            "NotReadableError"
-        } else {
-            "AbortError"
+    /// Where a child's error goes: a swap's failure, an ended track (dropped), a running
+    /// track (looked into by the worker: an unplugged device ends the track instead of failing
+    /// the pipeline), or the bus (getUserMedia's own failures while starting).
+    fn route_child_error(&self, err: &gst::message::Error) -> Route {
+        let Some(src) = err.src() else {
+            return Route::Parent;
         };
-        Some(UserMediaError::new(name, format!("{}: {text}", src.name())))
+        if src == self.obj().upcast_ref::<gst::Object>() {
+            return Route::Parent;
+        }
+        let e = classify_child_error(err);
+        let mut state = lock(&self.state);
+        let on_probation = state
+            .probation
+            .iter()
+            .any(|p| p.upcast_ref::<gst::Object>() == src || src.has_as_ancestor(p));
+        if on_probation {
+            gst::debug!(CAT, imp = self, "error of a new element: {}", e.message);
+            if state.probation_error.is_none() {
+                state.probation_error = Some(e);
+            }
+            return Route::Swallow;
+        }
+        let Some(track) = state.tracks.iter().find(|t| t.chain.contains(src)) else {
+            return Route::Post(e);
+        };
+        if track.ended {
+            return Route::Swallow;
+        }
+        if state.starting {
+            return Route::Post(e);
+        }
+        let Some(session) = &state.session else {
+            return Route::Post(e);
+        };
+        if track.shared.error_pending.swap(true, Ordering::SeqCst) {
+            gst::debug!(CAT, imp = self, "further error dropped: {}", e.message);
+            return Route::Swallow;
+        }
+        track.shared.hold_eos.store(true, Ordering::SeqCst);
+        gst::info!(
+            CAT,
+            imp = self,
+            "runtime error of the {:?} track ({}): checking whether its device is gone",
+            track.kind,
+            e.message
+        );
+        let event = Event::SourceError {
+            kind: track.kind,
+            device_id: track.config.device_id().to_string(),
+            error: e.clone(),
+        };
+        if session.tx.send(event).is_err() {
+            return Route::Post(e);
+        }
+        Route::Swallow
     }
 
-    fn post_error(&self, e: &UserMediaError, warning: bool) {
+    pub(super) fn post_error(&self, e: &UserMediaError, warning: bool) {
         gst::warning!(CAT, imp = self, "{}: {}", e.name, e.message);
         let text = format!("{}: {}", e.name, e.message);
         let details = e.details();
@@ -785,7 +910,7 @@ impl UserMediaSrc {
         }
     }
 
-    fn post_element_message(&self, s: gst::Structure) {
+    pub(super) fn post_element_message(&self, s: gst::Structure) {
         let obj = self.obj();
         let _ = obj.post_message(gst::message::Element::builder(s).src(&*obj).build());
     }
@@ -798,103 +923,71 @@ impl UserMediaSrc {
         );
     }
 
-    fn post_capture(&self, kind: engine::Kind, device_id: &str, active: bool) {
-        self.post_element_message(
-            gst::Structure::builder("usermedia-capture")
-                .field("kind", kind.device_kind())
-                .field("deviceId", device_id)
-                .field("active", active)
-                .build(),
-        );
+    pub(super) fn post_capture(&self, kind: Kind, device_id: &str, active: bool) {
+        self.post_element_message(capture_message(kind, device_id, active));
     }
 
-    fn post_capture_messages(&self, active: bool) {
-        let tracks: Vec<(engine::Kind, String)> = self
-            .state
-            .lock()
-            .unwrap()
+    /// The in-use indicators once the tracks are up (off for a disabled track).
+    fn post_capture_messages(&self) {
+        let tracks: Vec<(Kind, String, bool)> = lock(&self.state)
             .tracks
             .iter()
-            .map(|t| (t.kind, t.device_id.clone()))
+            .filter(|t| !t.ended)
+            .map(|t| {
+                (
+                    t.kind,
+                    t.config.device_id().to_string(),
+                    t.shared.mute.enabled(),
+                )
+            })
             .collect();
-        for (kind, id) in tracks {
+        for (kind, id, active) in tracks {
             self.post_capture(kind, &id, active);
         }
     }
 }
 
-fn make(factory: &str, name: &str) -> Result<gst::Element, UserMediaError> {
-    gst::ElementFactory::make(factory)
-        .name(name)
+pub(super) fn capture_message(kind: Kind, device_id: &str, active: bool) -> gst::Structure {
+    gst::Structure::builder("usermedia-capture")
+        .field("kind", kind.device_kind())
+        .field("deviceId", device_id)
+        .field("active", active)
         .build()
-        .map_err(|_| {
-            UserMediaError::new(
-                "AbortError",
-                format!("the GStreamer element '{factory}' is missing; install its plugin"),
-            )
-        })
 }
 
-/// The best-ranked decoder that accepts `caps` (e.g. jpegdec for image/jpeg).
-fn make_decoder(caps: &gst::Caps) -> Result<gst::Element, UserMediaError> {
-    let factories = gst::ElementFactory::factories_with_type(
-        gst::ElementFactoryType::DECODER,
-        gst::Rank::MARGINAL,
-    );
-    let factory = factories
-        .iter()
-        .filter(|f| f.can_sink_all_caps(caps))
-        .max_by_key(|f| f.rank())
-        .ok_or_else(|| {
-            UserMediaError::new("AbortError", format!("no decoder for {caps} is installed"))
-        })?;
-    factory
-        .create()
-        .name("video_decoder")
-        .build()
-        .map_err(|e| UserMediaError::new("AbortError", format!("cannot create decoder: {e}")))
-}
-
-/// Sets the capture buffer size for the target latency on sources that have one.
-fn configure_latency(source: &gst::Element, latency: f64, rate: u32) {
-    if latency <= 0.0 {
-        return;
+/// The key of a kind in `settings` / `capabilities`.
+pub(super) fn kind_key(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Video => "video",
+        Kind::Audio => "audio",
     }
-    if source.has_property("latency-time") {
-        let us = (latency * 1e6).round() as i64;
-        source.set_property("latency-time", us);
-        if source.has_property("buffer-time") {
-            let buffer: i64 = source.property("buffer-time");
-            if buffer < us * 2 {
-                source.set_property("buffer-time", us * 2);
-            }
+}
+
+/// Maps a child's error to a getUserMedia error (NotReadable for a busy device, NotAllowed
+/// for an OS refusal, Abort otherwise).
+pub(super) fn classify_child_error(err: &gst::message::Error) -> UserMediaError {
+    let src_name = err.src().map(|s| s.name().to_string()).unwrap_or_default();
+    let e = err.error();
+    let debug = err.debug().map(|d| d.to_string()).unwrap_or_default();
+    let text = format!(
+        "{}{}",
+        e.message(),
+        if debug.is_empty() {
+            String::new()
+        } else {
+            format!(" ({debug})")
         }
-    } else if source.has_property("samplesperbuffer") {
-        let samples = ((latency * rate as f64).round() as i32).max(1);
-        source.set_property("samplesperbuffer", samples);
-    }
-}
-
-/// The exact fraction for a frame rate (e.g. 29.97… → 30000/1001).
-fn fraction(rate: f64) -> gst::Fraction {
-    gst::Fraction::approximate_f64(rate)
-        .unwrap_or_else(|| gst::Fraction::new(rate.round() as i32, 1))
-}
-
-fn to_json<T: serde::Serialize>(v: &T) -> serde_json::Value {
-    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
-}
-
-/// MediaTrackSettings plus the track's label and the native caps the device is opened with.
-fn track_json<T: serde::Serialize>(
-    settings: &T,
-    entry: &DeviceEntry,
-    native: &gst::Caps,
-) -> serde_json::Value {
-    let mut v = to_json(settings);
-    if let Some(o) = v.as_object_mut() {
-        o.insert("label".into(), entry.info.label.clone().into());
-        o.insert("deviceCaps".into(), native.to_string().into());
-    }
-    v
+    );
+    let denied = e.matches(gst::ResourceError::NotAuthorized)
+        || ((e.matches(gst::ResourceError::OpenRead)
+            || e.matches(gst::ResourceError::OpenReadWrite))
+            && (debug.contains("Permission denied") || debug.contains("EACCES")));
+    let name = if denied {
+        "NotAllowedError"
+    } else if e.matches(gst::ResourceError::Busy) {
+        "NotReadableError"
+    } else {
+        "AbortError"
+    };
+    UserMediaError::new(name, format!("{src_name}: {text}"))
 }

@@ -19,12 +19,25 @@
  * ``` bash
  * gst-launch-1.0 usermediasrc constraints='{video: {width: {min: 1280}, frameRate: 30}}' ! videoconvert ! autovideosink
  * ```
+ *
+ * While PAUSED or PLAYING the tracks are live. Setting `constraints` is applyConstraints: a new
+ * size or rate on the same native mode only changes caps, a new native mode reopens the device,
+ * and a changed deviceId/groupId constraint may switch to another device behind the same pad;
+ * a failure posts a WARNING (usermedia-error details) and the old settings keep flowing. Once
+ * permission is granted, device hot-plug is posted as usermedia-devicechange; unplugging a
+ * device in use posts usermedia-track-ended and sends EOS on its pad, or, with `failover`,
+ * continues on another device (usermedia-failover). `video-enabled` / `audio-enabled` replace
+ * the content with black frames / silence (same caps and timestamps) while false.
  */
 use gst::glib;
 use gst::prelude::*;
 use gst::subclass::prelude::*;
 
+mod chain;
 mod imp;
+mod live;
+mod mute;
+mod oplock;
 
 /// Answer to `getUserMedia()`'s permission question.
 #[derive(Debug, Eq, PartialEq, Ord, PartialOrd, Hash, Clone, Copy, Default, glib::Enum)]

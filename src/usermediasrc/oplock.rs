@@ -1,0 +1,106 @@
+// Copyright (C) 2026 The usermediasrc authors
+//
+// This Source Code Form is subject to the terms of the Mozilla Public License, v2.0.
+// If a copy of the MPL was not distributed with this file, You can obtain one at
+// <https://mozilla.org/MPL/2.0/>.
+//
+// SPDX-License-Identifier: MPL-2.0
+
+//! The operation lock: one structural change of the bin at a time (start, teardown,
+//! applyConstraints, unplug, failover), knowing which thread holds it.
+//!
+//! Unlike a plain mutex it tells a thread that already holds it so (GStreamer calls back into
+//! the element from the thread changing it: a sync bus handler or a signal handler may set
+//! `constraints` while a swap is under way), and waiting for it can time out.
+
+use std::sync::{Condvar, Mutex};
+use std::thread::ThreadId;
+use std::time::{Duration, Instant};
+
+#[derive(Default)]
+pub(super) struct OpLock {
+    owner: Mutex<Option<ThreadId>>,
+    cond: Condvar,
+}
+
+pub(super) enum Acquire<'a> {
+    Acquired(OpGuard<'a>),
+    /// The calling thread holds the lock already (a callback from inside an operation).
+    Reentrant,
+    TimedOut,
+}
+
+pub(super) struct OpGuard<'a> {
+    lock: &'a OpLock,
+}
+
+impl OpLock {
+    /// Waits for the lock, at most `timeout` (forever for `None`).
+    pub fn acquire(&self, timeout: Option<Duration>) -> Acquire<'_> {
+        let me = std::thread::current().id();
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let mut owner = self.owner.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            match *owner {
+                None => {
+                    *owner = Some(me);
+                    return Acquire::Acquired(OpGuard { lock: self });
+                }
+                Some(t) if t == me => return Acquire::Reentrant,
+                Some(_) => (),
+            }
+            owner = match deadline {
+                None => self.cond.wait(owner).unwrap_or_else(|e| e.into_inner()),
+                Some(d) => {
+                    let now = Instant::now();
+                    if now >= d {
+                        return Acquire::TimedOut;
+                    }
+                    self.cond
+                        .wait_timeout(owner, d - now)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0
+                }
+            };
+        }
+    }
+}
+
+impl Drop for OpGuard<'_> {
+    fn drop(&mut self) {
+        *self.lock.owner.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        self.lock.cond.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn reentrant_and_timeout() {
+        let lock = Arc::new(OpLock::default());
+        let Acquire::Acquired(guard) = lock.acquire(None) else {
+            panic!("free lock")
+        };
+        assert!(matches!(lock.acquire(None), Acquire::Reentrant));
+        let other = lock.clone();
+        let t = std::thread::spawn(move || {
+            matches!(
+                other.acquire(Some(Duration::from_millis(20))),
+                Acquire::TimedOut
+            )
+        });
+        assert!(t.join().unwrap());
+        drop(guard);
+        let other = lock.clone();
+        let t = std::thread::spawn(move || {
+            matches!(
+                other.acquire(Some(Duration::from_secs(5))),
+                Acquire::Acquired(_)
+            )
+        });
+        assert!(t.join().unwrap());
+    }
+}
