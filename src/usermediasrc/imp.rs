@@ -160,6 +160,9 @@ pub(super) struct State {
     /// True while READY→PAUSED builds the tracks: child errors then mean the device failed to
     /// open or start.
     pub starting: bool,
+    /// While starting: the first device found busy (deviceId, its NotReadableError), to be
+    /// dropped from the candidates before trying again.
+    pub busy: Option<(String, UserMediaError)>,
     /// The constraints the running tracks were selected with.
     pub applied: Option<engine::MediaStreamConstraints>,
     /// Elements being brought up by a swap: their errors are the swap's failure, not the
@@ -397,16 +400,54 @@ impl ElementImpl for UserMediaSrc {
         match transition {
             gst::StateChange::ReadyToPaused => {
                 let guard = self.ops.acquire(None);
-                if let Err(e) = self.start() {
-                    self.post_error(&e, false);
-                    let inactive = self.teardown();
-                    drop(guard);
-                    self.post_inactive(inactive);
-                    return Err(gst::StateChangeError);
-                }
-                lock(&self.state).starting = true;
-                let res = self.parent_change_state(transition);
-                lock(&self.state).starting = false;
+                // S4.8: a device that turns out to be busy is dropped from the candidates and
+                // getUserMedia goes on with the others; with none left, the answer is the busy
+                // device's NotReadableError.
+                let mut excluded: Vec<String> = Vec::new();
+                let mut busy_error: Option<UserMediaError> = None;
+                let res = loop {
+                    if let Err(e) = self.start(&excluded) {
+                        let e = match busy_error {
+                            Some(busy)
+                                if matches!(e.name, "NotFoundError" | "OverconstrainedError") =>
+                            {
+                                busy
+                            }
+                            _ => e,
+                        };
+                        self.post_error(&e, false);
+                        let inactive = self.teardown();
+                        drop(guard);
+                        self.post_inactive(inactive);
+                        return Err(gst::StateChangeError);
+                    }
+                    lock(&self.state).starting = true;
+                    let res = self.parent_change_state(transition);
+                    let busy = {
+                        let mut state = lock(&self.state);
+                        state.starting = false;
+                        state.busy.take()
+                    };
+                    match (res, busy) {
+                        (Err(_), Some((device_id, e))) => {
+                            gst::info!(
+                                CAT,
+                                imp = self,
+                                "{device_id} is busy: trying the other candidates"
+                            );
+                            // These tracks never went active: no indicator to turn off.
+                            let _ = self.teardown();
+                            excluded.push(device_id);
+                            busy_error = Some(e);
+                        }
+                        (res, busy) => {
+                            if let Some((_, e)) = busy {
+                                self.post_error(&e, false);
+                            }
+                            break res;
+                        }
+                    }
+                };
                 let inactive = if res.is_err() {
                     Some(self.teardown())
                 } else {
@@ -472,8 +513,9 @@ impl BinImpl for UserMediaSrc {
 
 impl UserMediaSrc {
     /// getUserMedia: parse, select, ask, then build the tracks (children, ghost pads) and start
-    /// listening to device changes.
-    fn start(&self) -> Result<(), UserMediaError> {
+    /// listening to device changes. `excluded`: devices found busy by earlier attempts of this
+    /// getUserMedia (permission is then already granted).
+    fn start(&self, excluded: &[String]) -> Result<(), UserMediaError> {
         let settings = lock(&self.settings).clone();
         let constraints = engine::parse::parse(&settings.constraints)?;
 
@@ -486,7 +528,10 @@ impl UserMediaSrc {
             ));
         }
 
-        let entries = device::enumerate();
+        let entries: Vec<DeviceEntry> = device::enumerate()
+            .into_iter()
+            .filter(|e| !excluded.contains(&e.info.device_id))
+            .collect();
         let devices: Vec<engine::Device> = entries.iter().map(|e| e.info.clone()).collect();
         let echo_probe = self.echo_probe_name(&settings);
         let audio_env = self.audio_environment(echo_probe.as_deref());
@@ -510,10 +555,12 @@ impl UserMediaSrc {
             gst::debug!(CAT, imp = self, "audio choice: {a:?}");
         }
 
-        if settings.permission == Permission::Prompt {
-            self.ask_permission(&selection, &entries, settings.permission_timeout_ms)?;
+        if excluded.is_empty() {
+            if settings.permission == Permission::Prompt {
+                self.ask_permission(&selection, &entries, settings.permission_timeout_ms)?;
+            }
+            self.post_permission("granted");
         }
-        self.post_permission("granted");
 
         let mut configs = Vec::new();
         if let Some(plan) = &selection.video {
@@ -851,6 +898,12 @@ impl UserMediaSrc {
             return Route::Swallow;
         }
         if state.starting {
+            if e.name == "NotReadableError" {
+                // Answered by trying the other candidates (see change_state).
+                let device_id = track.config.device_id().to_string();
+                state.busy.get_or_insert((device_id, e));
+                return Route::Swallow;
+            }
             return Route::Post(e);
         }
         let Some(session) = &state.session else {
