@@ -25,6 +25,10 @@
 //!   went away. It holds only a weak reference to the element and ends with the session.
 //! - Streaming threads only run the pad probes (mute, EOS gate) and, for a tail rebuild, the
 //!   relinking inside an IDLE probe.
+//! - With `permission=prompt` and a `permission-timeout`, `request-permission` is emitted on a
+//!   helper thread (`usermedia-permission`) while the state-changing thread waits for the answer
+//!   at most that long; a handler that never returns keeps its thread and a reference to the
+//!   element, and its late answer is ignored.
 //!
 //! # Locking
 //!
@@ -41,6 +45,10 @@
 //!   never held while posting a message, emitting a signal, changing a child's state or
 //!   calling into the device monitor.
 //! - `handle_message` (any thread) takes only `state`.
+//! - The permission helper thread is a *delegate* of the `ops` holder while it waits for its
+//!   answer (`OpLock::delegate`): a handler setting `constraints` is a callback from inside
+//!   getUserMedia (queued), not a wait for getUserMedia to end (which waits for the handler).
+//! - `permission_panic` is a leaf: held only to set or take its value.
 
 use gst::glib;
 use gst::prelude::*;
@@ -807,12 +815,17 @@ impl UserMediaSrc {
             )
         } else {
             // On a helper thread, so that a handler that never returns cannot hang the state
-            // change.
+            // change. The helper acts for this thread (which holds `ops`): a handler setting
+            // `constraints` is a callback from inside getUserMedia, not a wait for it to end.
+            let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
             let (tx, rx) = std::sync::mpsc::sync_channel(1);
             let obj = self.obj().clone();
-            std::thread::Builder::new()
+            let helper = std::thread::Builder::new()
                 .name("usermedia-permission".into())
                 .spawn(move || {
+                    if go_rx.recv().is_err() {
+                        return;
+                    }
                     let granted = obj.emit_by_name::<bool>("request-permission", &[&request]);
                     // Not kept while telling: the element may go away as soon as start() ends.
                     drop(obj);
@@ -823,9 +836,16 @@ impl UserMediaSrc {
                         "AbortError",
                         format!("cannot ask for permission: no thread: {e}"),
                     )
-                })?;
-            rx.recv_timeout(std::time::Duration::from_millis(timeout_ms.into()))
-                .ok()
+                })?
+                .thread()
+                .id();
+            self.ops.delegate(helper);
+            let _ = go_tx.send(());
+            let answer = rx
+                .recv_timeout(std::time::Duration::from_millis(timeout_ms.into()))
+                .ok();
+            self.ops.revoke(helper);
+            answer
         };
         let panicked = lock(&self.permission_panic).take();
         gst::info!(CAT, imp = self, "permission prompt answered {answer:?}");
