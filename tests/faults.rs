@@ -393,3 +393,59 @@ fn permission_handler_threads() {
         }
     }
 }
+
+/// A handler may call back into the element: constraints set from it (on the helper thread, or
+/// on the thread changing the state with `permission-timeout=0`) are applied once the tracks
+/// run, without waiting for getUserMedia to finish first.
+#[test]
+fn a_permission_handler_may_set_constraints() {
+    init();
+    let _watchdog = Watchdog::new("handler setting constraints", Duration::from_secs(60));
+    for timeout in [60_000u32, 0] {
+        let pipeline = gst::Pipeline::new();
+        let src = gst::ElementFactory::make("usermediasrc")
+            .property("constraints", "{video: {deviceId: {exact: 'cam-ok'}}}")
+            .property_from_str("permission", "prompt")
+            .property("permission-timeout", timeout)
+            .build()
+            .unwrap();
+        src.downcast_ref::<UserMediaSrc>()
+            .unwrap()
+            .connect_request_permission(|e, _| {
+                e.set_property(
+                    "constraints",
+                    "{video: {deviceId: {exact: 'cam-ok'}, width: {exact: 160}, height: {exact: 120}}}",
+                );
+                true
+            });
+        let sink = gst::ElementFactory::make("fakesink")
+            .property("sync", false)
+            .build()
+            .unwrap();
+        pipeline.add_many([&src, &sink]).unwrap();
+        let sink2 = sink.clone();
+        src.connect_pad_added(move |_, pad| {
+            pad.link(&sink2.static_pad("sink").unwrap()).unwrap();
+        });
+        let started = Instant::now();
+        pipeline.set_state(gst::State::Playing).unwrap();
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(3), "timeout {timeout}: {took:?}");
+        let width = || -> Option<u64> {
+            let s: serde_json::Value =
+                serde_json::from_str(&src.property::<String>("settings")).unwrap();
+            s["video"]["width"].as_u64()
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while width() != Some(160) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(width(), Some(160), "timeout {timeout}");
+        let error = pipeline
+            .bus()
+            .unwrap()
+            .pop_filtered(&[gst::MessageType::Error]);
+        assert!(error.is_none(), "{error:?}");
+        pipeline.set_state(gst::State::Null).unwrap();
+    }
+}
