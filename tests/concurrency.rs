@@ -215,3 +215,183 @@ fn eight_elements_cycle_from_their_own_threads_while_constraints_change() {
     assert_eq!(cycles, ELEMENTS * CYCLES);
     assert!(changes.load(Ordering::SeqCst) > 0);
 }
+
+/// Elements keep streaming while another thread changes their constraints (applyConstraints,
+/// each change rebuilding the video tail) and a third reads `settings` / `capabilities`: every
+/// change shows up in `settings` and in the caps of the buffers that follow, nothing errors, and
+/// the elements stop normally afterwards.
+#[test]
+fn constraints_changed_from_another_thread_while_streaming() {
+    const STREAMING: usize = 4;
+    const ROUNDS: usize = 10;
+    common::init_with_fake_devices(&devices());
+    let _watchdog = Watchdog::new(
+        "constraints changed from another thread while streaming",
+        Duration::from_secs(90),
+    );
+    let sized = |i: usize, half: bool| {
+        let (w, h) = if half {
+            (camera_width(i) / 2, 60)
+        } else {
+            (camera_width(i), 120)
+        };
+        format!(
+            "{{video: {{deviceId: {{exact: 'cam{i}'}}, width: {{exact: {w}}}, height: {{exact: {h}}}}}, \
+             audio: {{deviceId: {{exact: 'mic{i}'}}, echoCancellation: false, \
+             autoGainControl: false, noiseSuppression: false}}}}"
+        )
+    };
+    struct Streaming {
+        pipeline: gst::Pipeline,
+        src: gst::Element,
+        /// Width of the latest video buffer.
+        width: Arc<std::sync::atomic::AtomicI32>,
+        buffers: Arc<AtomicUsize>,
+    }
+    let elements: Vec<Streaming> = (0..STREAMING)
+        .map(|i| {
+            let pipeline = gst::Pipeline::new();
+            let src = gst::ElementFactory::make("usermediasrc")
+                .property("constraints", sized(i, false))
+                .build()
+                .unwrap();
+            pipeline.add(&src).unwrap();
+            let width = Arc::new(std::sync::atomic::AtomicI32::new(0));
+            let buffers = Arc::new(AtomicUsize::new(0));
+            let weak = pipeline.downgrade();
+            let (width2, buffers2) = (width.clone(), buffers.clone());
+            src.connect_pad_added(move |_, pad| {
+                let Some(pipeline) = weak.upgrade() else {
+                    return;
+                };
+                let sink = gst::ElementFactory::make("fakesink")
+                    .property("sync", false)
+                    .property("async", false)
+                    .build()
+                    .unwrap();
+                pipeline.add(&sink).unwrap();
+                sink.sync_state_with_parent().unwrap();
+                pad.link(&sink.static_pad("sink").unwrap()).unwrap();
+                if pad.name().starts_with("video") {
+                    let (width, buffers) = (width2.clone(), buffers2.clone());
+                    pad.add_probe(gst::PadProbeType::BUFFER, move |pad, _| {
+                        if let Some(w) = pad
+                            .current_caps()
+                            .and_then(|c| c.structure(0)?.get::<i32>("width").ok())
+                        {
+                            width.store(w, Ordering::SeqCst);
+                        }
+                        buffers.fetch_add(1, Ordering::SeqCst);
+                        gst::PadProbeReturn::Ok
+                    });
+                }
+            });
+            pipeline.set_state(gst::State::Playing).unwrap();
+            Streaming {
+                pipeline,
+                src,
+                width,
+                buffers,
+            }
+        })
+        .collect();
+
+    let started = Instant::now();
+    let done = Arc::new(AtomicBool::new(false));
+    let reads = Arc::new(AtomicUsize::new(0));
+    let reader = {
+        let srcs: Vec<gst::Element> = elements.iter().map(|e| e.src.clone()).collect();
+        let (done, reads) = (done.clone(), reads.clone());
+        std::thread::spawn(move || {
+            while !done.load(Ordering::SeqCst) {
+                for (i, e) in srcs.iter().enumerate() {
+                    for name in ["settings", "capabilities", "constraints"] {
+                        let json = e.property::<String>(name);
+                        if name != "constraints" {
+                            let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+                            assert_eq!(v["video"]["deviceId"], format!("cam{i}"), "{v}");
+                        }
+                    }
+                    reads.fetch_add(1, Ordering::SeqCst);
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        })
+    };
+    let changer = {
+        let srcs: Vec<(
+            gst::Element,
+            Arc<std::sync::atomic::AtomicI32>,
+            Arc<AtomicUsize>,
+        )> = elements
+            .iter()
+            .map(|e| (e.src.clone(), e.width.clone(), e.buffers.clone()))
+            .collect();
+        std::thread::spawn(move || {
+            for round in 0..ROUNDS {
+                let half = round % 2 == 0;
+                for (i, (src, _, _)) in srcs.iter().enumerate() {
+                    src.set_property("constraints", sized(i, half));
+                }
+                for (i, (src, width, buffers)) in srcs.iter().enumerate() {
+                    let want = if half {
+                        camera_width(i) / 2
+                    } else {
+                        camera_width(i)
+                    };
+                    let deadline = Instant::now() + Duration::from_secs(10);
+                    let settings_width = || -> Option<i64> {
+                        let s: serde_json::Value =
+                            serde_json::from_str(&src.property::<String>("settings")).unwrap();
+                        s["video"]["width"].as_i64()
+                    };
+                    while (settings_width() != Some(want as i64)
+                        || width.load(Ordering::SeqCst) != want)
+                        && Instant::now() < deadline
+                    {
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                    assert_eq!(
+                        settings_width(),
+                        Some(want as i64),
+                        "element {i} round {round}"
+                    );
+                    assert_eq!(
+                        width.load(Ordering::SeqCst),
+                        want,
+                        "element {i} round {round}: buffers of the new width"
+                    );
+                    // And the stream goes on.
+                    let n = buffers.load(Ordering::SeqCst);
+                    while buffers.load(Ordering::SeqCst) < n + 2 && Instant::now() < deadline {
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                    assert!(
+                        buffers.load(Ordering::SeqCst) >= n + 2,
+                        "element {i} stalled"
+                    );
+                }
+            }
+        })
+    };
+    let changed = changer.join();
+    done.store(true, Ordering::SeqCst);
+    let read = reader.join();
+    let took = started.elapsed();
+    for (i, e) in elements.iter().enumerate() {
+        let bus = e.pipeline.bus().unwrap();
+        let error = bus.pop_filtered(&[gst::MessageType::Error, gst::MessageType::Warning]);
+        assert!(error.is_none(), "element {i}: {error:?}");
+        let stop = Instant::now();
+        e.pipeline.set_state(gst::State::Null).unwrap();
+        assert!(stop.elapsed() < Duration::from_secs(2));
+    }
+    changed.expect("the constraints thread failed");
+    read.expect("the reading thread failed");
+    println!(
+        "concurrency: {STREAMING} streaming elements × {ROUNDS} applyConstraints from another \
+         thread, each seen in settings and buffer caps, with {} concurrent settings/capabilities \
+         reads, in {took:.1?}",
+        reads.load(Ordering::SeqCst)
+    );
+}

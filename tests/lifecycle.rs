@@ -140,6 +140,20 @@ fn threads() -> usize {
     count_dir("/proc/self/task")
 }
 
+/// The names of this process's threads, sorted.
+fn thread_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir("/proc/self/task")
+        .map(|d| {
+            d.flatten()
+                .filter_map(|t| std::fs::read_to_string(t.path().join("comm")).ok())
+                .map(|n| n.trim().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
 fn rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -238,8 +252,11 @@ fn cycles_child() {
             rig.cycle(2);
         }
     }
+    // Threads that end with a session (the element's live worker) finish exiting.
+    std::thread::sleep(Duration::from_millis(300));
     let fds_before = fds();
     let threads_before = threads();
+    let names_before = thread_names();
     let rss_before = rss_kib();
     tracer.emit_by_name::<()>("activity-start-tracking", &[]);
     let mut net = BTreeMap::new();
@@ -280,6 +297,7 @@ fn cycles_child() {
     let leaked_total: i64 = leaked.values().copied().sum();
     let fds_after = fds();
     let threads_after = settle_threads(threads_before);
+    let names_after = thread_names();
     let rss_after = rss_kib();
 
     println!(
@@ -295,6 +313,7 @@ fn cycles_child() {
     println!(
         "lifecycle: fds {fds_before} → {fds_after}, threads {threads_before} → {threads_after}"
     );
+    println!("lifecycle: threads {names_before:?} → {names_after:?}");
     println!(
         "lifecycle: RSS {rss_before} KiB → {rss_half} KiB after {} cycles → {rss_after} KiB",
         CYCLES / 2
@@ -371,32 +390,84 @@ fn ready_paused_cycles_add_and_remove_pads() {
     pipeline.set_state(gst::State::Null).unwrap();
 }
 
-/// Setting `constraints` in NULL, READY, PAUSED and PLAYING: stored everywhere; in PAUSED and
-/// PLAYING it is applyConstraints.
+/// Setting `constraints` in NULL, READY, PAUSED and PLAYING: stored while no track runs; in
+/// PAUSED and PLAYING it is applyConstraints (a change that needs the device waits for PLAYING),
+/// and a failed one is a warning that changes nothing.
 #[test]
 fn constraints_can_be_set_in_every_state() {
     init();
     let _watchdog = Watchdog::new("constraints_in_every_state", Duration::from_secs(60));
     let rig = Rig::new("{video: {width: 640}}");
     let src = &rig.src;
-    let set = |c: &str| {
+    let bus = rig.pipeline.bus().unwrap();
+    let set_stored = |c: &str| {
         src.set_property("constraints", c);
         assert_eq!(src.property::<String>("constraints"), c);
     };
-    set("{video: {width: 640}, audio: true}");
-    rig.pipeline.set_state(gst::State::Ready).unwrap();
-    set("{video: {width: {ideal: 640}}}");
-    rig.pipeline.set_state(gst::State::Paused).unwrap();
-    let width = |e: &gst::Element| -> Option<u64> {
-        let s: serde_json::Value = serde_json::from_str(&e.property::<String>("settings")).unwrap();
-        s["video"]["width"].as_u64()
+    let settings = || -> serde_json::Value {
+        serde_json::from_str(&src.property::<String>("settings")).unwrap()
     };
-    assert_eq!(width(src), Some(640));
-    set("{video: {width: {ideal: 640}, frameRate: 30}}");
+    let wait_for_width = |w: u64| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while settings()["video"]["width"].as_u64() != Some(w) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(
+            settings()["video"]["width"].as_u64(),
+            Some(w),
+            "{}",
+            settings()
+        );
+    };
+
+    set_stored("{video: {width: 640}, audio: true}");
+    assert_eq!(settings(), serde_json::json!({}));
+    rig.pipeline.set_state(gst::State::Ready).unwrap();
+    set_stored("{video: {width: {ideal: 640}}}");
+    assert_eq!(settings(), serde_json::json!({}));
+
+    rig.pipeline.set_state(gst::State::Paused).unwrap();
+    assert_eq!(settings()["video"]["width"], 640);
+    // Nothing to change: applied at once.
+    set_stored("{video: {width: {ideal: 640}, frameRate: 30}}");
+    assert_eq!(settings()["video"]["width"], 640);
+    // Another size: applied now or, if it needs the device, once PLAYING.
+    src.set_property(
+        "constraints",
+        "{video: {width: {exact: 320}, height: {exact: 240}}}",
+    );
+
     rig.pipeline.set_state(gst::State::Playing).unwrap();
-    set("{video: {width: {exact: 320}}}");
-    let _ = width(src);
-    set("{video: {width: 640}}");
+    wait_for_width(320);
+    src.set_property("constraints", "{video: {width: {exact: 640}}}");
+    wait_for_width(640);
+    assert_eq!(
+        src.property::<String>("constraints"),
+        "{video: {width: {exact: 640}}}"
+    );
+
+    // Unsatisfiable: a warning; constraints and settings stay.
+    src.set_property("constraints", "{video: {width: {exact: 4000}}}");
+    let warning = bus
+        .timed_pop_filtered(
+            gst::ClockTime::from_seconds(5),
+            &[gst::MessageType::Warning],
+        )
+        .expect("a warning for unsatisfiable constraints");
+    let gst::MessageView::Warning(w) = warning.view() else {
+        unreachable!()
+    };
+    let details = w.details().expect("usermedia-error details");
+    assert_eq!(details.get::<&str>("name").unwrap(), "OverconstrainedError");
+    assert_eq!(details.get::<&str>("constraint").unwrap(), "width");
+    assert_eq!(settings()["video"]["width"], 640);
+    assert_eq!(
+        src.property::<String>("constraints"),
+        "{video: {width: {exact: 640}}}"
+    );
+    assert!(bus.pop_filtered(&[gst::MessageType::Error]).is_none());
+
     rig.pipeline.set_state(gst::State::Null).unwrap();
-    set("{video: true}");
+    assert_eq!(settings(), serde_json::json!({}));
+    set_stored("{video: true}");
 }
