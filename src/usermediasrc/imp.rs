@@ -358,7 +358,9 @@ impl ObjectImpl for UserMediaSrc {
     fn dispose(&self) {
         // Normally gone at PAUSED→READY; an element dropped while running still stops hearing
         // about devices.
-        if let Some(session) = lock(&self.state).session.take() {
+        // (`state` is released before calling into the device monitor.)
+        let session = lock(&self.state).session.take();
+        if let Some(session) = session {
             device::unsubscribe(session.subscription);
         }
     }
