@@ -623,13 +623,15 @@ impl UserMediaSrc {
         }
         obj.no_more_pads();
         let session = live::open_session(&obj);
+        let tx = session.tx.clone();
+        // Registered first: the worker drops events of a session that is not the current one.
+        lock(&self.state).session = Some(session);
         // Set from a callback during getUserMedia (e.g. the permission handler): apply once up.
         let current = lock(&self.settings).constraints.clone();
         if current != settings.constraints {
             lock(&self.settings).constraints = settings.constraints.clone();
-            let _ = session.tx.send(Event::Apply(current));
+            let _ = tx.send(Event::Apply(current));
         }
-        lock(&self.state).session = Some(session);
         obj.notify("settings");
         obj.notify("capabilities");
         Ok(())
