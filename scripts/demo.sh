@@ -27,8 +27,10 @@ if [ -z "${GST_USERMEDIA_FAKE_DEVICES:-}" ]; then
 fi
 
 echo "+ gst-launch-1.0 usermediasrc constraints='$constraints' ! videoconvert ! pngenc snapshot=true ! filesink location=$snapshot"
-gst-launch-1.0 -m usermediasrc name=src constraints="$constraints" \
+# -v prints the element's settings when they are chosen (notify::settings); -m its messages.
+gst-launch-1.0 -v -m usermediasrc name=src constraints="$constraints" \
   ! videoconvert ! pngenc snapshot=true ! filesink location="$snapshot" \
-  | grep -E 'usermedia|ERROR|error' || true
+  | grep -E 'GstUserMediaSrc:src: (settings|capabilities)|usermedia-|ERROR|rror:' \
+  | sed -e 's|^/GstPipeline:pipeline0/GstUserMediaSrc:src: ||' || true
 test -s "$snapshot" || { echo "no snapshot written" >&2; exit 1; }
 echo "Snapshot: $snapshot"

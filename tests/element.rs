@@ -367,3 +367,95 @@ fn overconstrained_request_never_prompts() {
     assert_eq!(o.error_name(), Some("OverconstrainedError"));
     assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 0);
 }
+
+/// Runs `{audio: ...}` in a pipeline that may also hold a playback path with a
+/// webrtcechoprobe; returns (settings, webrtcdsp's echo-cancel if a processor was built, error).
+fn run_with_playback_probe(
+    constraints: &str,
+    with_probe: bool,
+) -> (serde_json::Value, Option<bool>, Option<String>) {
+    init();
+    let desc = if with_probe {
+        "audiotestsrc is-live=true ! audio/x-raw,format=S16LE,rate=48000,channels=1 ! webrtcechoprobe name=farend ! fakesink sync=false"
+    } else {
+        "audiotestsrc is-live=true ! fakesink sync=false"
+    };
+    let pipeline = gst::parse::launch(desc)
+        .unwrap()
+        .downcast::<gst::Pipeline>()
+        .unwrap();
+    let src = gst::ElementFactory::make("usermediasrc")
+        .property("constraints", constraints)
+        .build()
+        .unwrap();
+    pipeline.add(&src).unwrap();
+    let p = pipeline.downgrade();
+    src.connect_pad_added(move |_, pad| {
+        let pipeline = p.upgrade().unwrap();
+        let sink = gst::ElementFactory::make("fakesink")
+            .property("sync", false)
+            .build()
+            .unwrap();
+        pipeline.add(&sink).unwrap();
+        sink.sync_state_with_parent().unwrap();
+        pad.link(&sink.static_pad("sink").unwrap()).unwrap();
+    });
+    let _ = pipeline.set_state(gst::State::Playing);
+    let bus = pipeline.bus().unwrap();
+    let mut error = None;
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while std::time::Instant::now() < deadline {
+        match bus.timed_pop(gst::ClockTime::from_mseconds(50)) {
+            Some(msg) => match msg.view() {
+                gst::MessageView::Error(e) => {
+                    error = e
+                        .details()
+                        .and_then(|d| d.get::<String>("name").ok())
+                        .or_else(|| Some(e.error().to_string()));
+                    break;
+                }
+                gst::MessageView::StateChanged(s)
+                    if s.src() == Some(pipeline.upcast_ref())
+                        && s.current() == gst::State::Playing =>
+                {
+                    break;
+                }
+                _ => (),
+            },
+            None => continue,
+        }
+    }
+    let settings: serde_json::Value =
+        serde_json::from_str(&src.property::<String>("settings")).unwrap();
+    let dsp = src
+        .downcast_ref::<gst::Bin>()
+        .unwrap()
+        .by_name("audio_processing")
+        .map(|d| d.property::<bool>("echo-cancel"));
+    pipeline.set_state(gst::State::Null).unwrap();
+    (settings, dsp, error)
+}
+
+#[test]
+fn echo_cancellation_uses_the_playback_probe_of_the_pipeline() {
+    let (settings, dsp, error) = run_with_playback_probe("{audio: true}", true);
+    assert_eq!(error, None);
+    assert_eq!(settings["audio"]["echoCancellation"], true, "{settings}");
+    assert_eq!(
+        dsp,
+        Some(true),
+        "a webrtcdsp cancelling echo is in the chain"
+    );
+    assert_eq!(settings["audio"]["sampleRate"], 48000);
+}
+
+#[test]
+fn without_a_far_end_reference_echo_cancellation_is_off() {
+    let (settings, dsp, error) = run_with_playback_probe("{audio: true}", false);
+    assert_eq!(error, None);
+    assert_eq!(settings["audio"]["echoCancellation"], false, "{settings}");
+    assert_ne!(dsp, Some(true));
+    let (_, _, error) =
+        run_with_playback_probe("{audio: {echoCancellation: {exact: true}}}", false);
+    assert_eq!(error.as_deref(), Some("OverconstrainedError"));
+}

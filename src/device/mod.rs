@@ -8,11 +8,37 @@
 
 //! The device layer: GstDeviceMonitor → engine devices with native modes, stable identity, and
 //! the fake device provider used by hermetic tests and demos.
+//!
+//! - [`monitor`]: the process-wide device list ([`enumerate`], [`subscribe`], [`create_source`]).
+//! - [`caps`]: device caps ↔ engine native modes and fully fixed caps.
+//! - [`identity`]: stable deviceId / groupId / facingMode.
+//! - [`fake`]: `usermediafakedeviceprovider` and `usermediafakesrc` (`GST_USERMEDIA_FAKE_DEVICES`).
+//!
+//! Debug category: `usermediadevice`.
+
+use std::sync::LazyLock;
 
 use gst::glib;
 
+pub mod caps;
+pub mod fake;
+pub mod identity;
+pub mod monitor;
+
+pub use monitor::{
+    DeviceChange, DeviceChangeKind, DeviceEntry, SubscriptionId, create_source, enumerate, find,
+    set_audio_latency, subscribe, unsubscribe, uses_fake_devices,
+};
+
+pub(crate) static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
+    gst::DebugCategory::new(
+        "usermediadevice",
+        gst::DebugColorFlags::empty(),
+        Some("usermedia devices: enumeration, identity, fake devices"),
+    )
+});
+
 /// Registers the device provider(s) of the plugin.
 pub fn register(plugin: &gst::Plugin) -> Result<(), glib::BoolError> {
-    let _ = plugin;
-    Ok(())
+    fake::register(plugin)
 }

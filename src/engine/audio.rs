@@ -66,6 +66,17 @@ pub fn select(
     devices: &[Device],
     env: &AudioEnvironment,
 ) -> Result<AudioPlan, MediaError> {
+    select_traced(tc, devices, env, None)
+}
+
+/// [`select`], reporting every candidate (device, mode, path) and its score or the constraint
+/// that rejected it to `trace`, one line each.
+pub fn select_traced(
+    tc: &TrackConstraints,
+    devices: &[Device],
+    env: &AudioEnvironment,
+    mut trace: Option<&mut dyn FnMut(&str)>,
+) -> Result<AudioPlan, MediaError> {
     // S1.7: video members (width, facingMode, backgroundBlur, …) are removed for an audio
     // track before S1.8 is checked, and every audio member may be required, so no TypeError
     // can arise here.
@@ -111,6 +122,12 @@ pub fn select(
         Ok(()) => true,
         Err(name) => {
             failed = name;
+            if let Some(t) = trace.as_mut() {
+                t(&format!(
+                    "device {} mode {} {:?}: rejected by {name}",
+                    c.device, c.mode, c.path
+                ));
+            }
             false
         }
     });
@@ -130,6 +147,12 @@ pub fn select(
     let mut best: Option<(Score, Choice, &Candidate)> = None;
     for c in &candidates {
         let (score, choice) = c.evaluate(&tc.basic, &devices[c.device]);
+        if let Some(t) = trace.as_mut() {
+            t(&format!(
+                "device {} mode {} {:?}: {score:?}",
+                c.device, c.mode, c.path
+            ));
+        }
         if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
             best = Some((score, choice, c));
         }
@@ -841,7 +864,7 @@ fn id_fitness(c: &Option<StrConstraint>, value: &str) -> f64 {
 }
 
 /// What the device can deliver over all its modes and paths (S6.1).
-fn capabilities(
+pub(crate) fn capabilities(
     device: &Device,
     capture: &AudioCapture,
     env: &AudioEnvironment,
@@ -1239,6 +1262,28 @@ mod tests {
             Err(MediaError::Overconstrained { constraint, .. }) => constraint,
             other => panic!("{constraints}: expected OverconstrainedError, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn trace_reports_candidates_without_changing_the_choice() {
+        let devices = chromium_devices();
+        let tc = crate::engine::parse::parse("{audio: {sampleRate: {exact: 8000}}}")
+            .unwrap()
+            .audio
+            .unwrap();
+        let mut lines = Vec::new();
+        let traced = select_traced(
+            &tc,
+            &devices,
+            &CHROMIUM,
+            Some(&mut |l: &str| lines.push(l.to_string())),
+        );
+        assert_eq!(traced, select(&tc, &devices, &CHROMIUM));
+        assert!(
+            lines.iter().any(|l| l.contains("rejected by sampleRate")),
+            "{lines:#?}"
+        );
+        assert!(lines.iter().any(|l| l.contains("fitness")), "{lines:#?}");
     }
 
     #[test]
@@ -2158,7 +2203,7 @@ mod tests {
         let json = serde_json::to_value(caps).unwrap();
         assert_eq!(
             json["sampleRate"],
-            serde_json::json!({"min": 44100.0, "max": 48000.0})
+            serde_json::json!({"min": 44100, "max": 48000})
         );
         let p = pick("{sampleRate: {exact: 8000}}");
         assert_eq!(

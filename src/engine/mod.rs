@@ -32,18 +32,52 @@ pub fn select(
     devices: &[Device],
     audio_env: &AudioEnvironment,
 ) -> Result<Selection, MediaError> {
+    select_traced(constraints, devices, audio_env, None)
+}
+
+/// [`select`], reporting every video candidate and its distance vector to `trace`.
+pub fn select_traced(
+    constraints: &MediaStreamConstraints,
+    devices: &[Device],
+    audio_env: &AudioEnvironment,
+    trace: Option<&mut dyn FnMut(&str)>,
+) -> Result<Selection, MediaError> {
     if constraints.video.is_none() && constraints.audio.is_none() {
         return Err(MediaError::type_error(
             "at least one of audio and video must be requested",
         ));
     }
+    let mut trace = trace;
     let video = match &constraints.video {
-        Some(tc) => Some(video::select(tc, devices)?),
+        Some(tc) => Some(video::select_traced(
+            tc,
+            devices,
+            trace.as_mut().map(|t| &mut **t as &mut dyn FnMut(&str)),
+        )?),
         None => None,
     };
     let audio = match &constraints.audio {
-        Some(tc) => Some(audio::select(tc, devices, audio_env)?),
+        Some(tc) => Some(audio::select_traced(tc, devices, audio_env, trace)?),
         None => None,
     };
     Ok(Selection { video, audio })
+}
+
+/// `MediaTrackCapabilities` of one device (getCapabilities() without opening it).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum Capabilities {
+    Video(VideoCapabilities),
+    Audio(AudioCapabilities),
+}
+
+/// The capabilities a device would report once selected (C5 for cameras, C6.2 for
+/// microphones).
+pub fn capabilities(device: &Device, audio_env: &AudioEnvironment) -> Capabilities {
+    match &device.capture {
+        Capture::Video(modes) => Capabilities::Video(video::capabilities(device, modes)),
+        Capture::Audio(capture) => {
+            Capabilities::Audio(audio::capabilities(device, capture, audio_env))
+        }
+    }
 }

@@ -14,8 +14,19 @@ use serde::Serialize;
 /// A `{min, max}` capability range.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Range {
+    #[serde(serialize_with = "number")]
     pub min: f64,
+    #[serde(serialize_with = "number")]
     pub max: f64,
+}
+
+/// Whole numbers as integers (`640`, not `640.0`), as a browser's JSON shows them.
+fn number<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    if v.fract() == 0.0 && v.abs() < 9.0e15 {
+        s.serialize_i64(*v as i64)
+    } else {
+        s.serialize_f64(*v)
+    }
 }
 
 /// A centred crop rectangle inside the native frame (pixels).

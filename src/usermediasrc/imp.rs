@@ -222,7 +222,7 @@ impl ElementImpl for UserMediaSrc {
             gst::subclass::ElementMetadata::new(
                 "User media source",
                 "Source/Audio/Video",
-                "Camera and microphone chosen by getUserMedia() constraints",
+                "Camera and microphone chosen by getUserMedia() constraints. Errors carry a \"usermedia-error\" details structure (name, message, constraint); element messages: usermedia-permission (state), usermedia-capture (kind, deviceId, active), usermedia-devicechange, usermedia-track-ended (kind, deviceId, reason)",
                 "The usermediasrc authors",
             )
         });
@@ -330,7 +330,18 @@ impl UserMediaSrc {
             devices.len(),
             settings.constraints
         );
-        let selection = engine::select(&constraints, &devices, &audio_env)?;
+        let selection = if CAT.threshold() >= gst::DebugLevel::Debug {
+            let mut log = |line: &str| gst::debug!(CAT, imp = self, "candidate {line}");
+            engine::select_traced(&constraints, &devices, &audio_env, Some(&mut log))
+        } else {
+            engine::select(&constraints, &devices, &audio_env)
+        }?;
+        if let Some(v) = &selection.video {
+            gst::debug!(CAT, imp = self, "video choice: {v:?}");
+        }
+        if let Some(a) = &selection.audio {
+            gst::debug!(CAT, imp = self, "audio choice: {a:?}");
+        }
 
         if settings.permission == Permission::Prompt && !self.ask_permission(&selection, &entries) {
             return Err(UserMediaError::new(

@@ -5,29 +5,35 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-/// The directory holding the built `libgstusermedia.so`: `USERMEDIA_PLUGIN_DIR` (set by
-/// `meson test`), else cargo's profile directory next to this test binary.
+/// A directory holding only the built `libgstusermedia.so`, so subprocesses load exactly this
+/// build: `USERMEDIA_PLUGIN_DIR` (set by `meson test`), else a private copy of the library cargo
+/// built for this test run (`cargo test` leaves it in target/<profile>/deps, `cargo build` in
+/// target/<profile>).
 pub fn plugin_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("USERMEDIA_PLUGIN_DIR") {
         return PathBuf::from(dir);
     }
-    let exe = std::env::current_exe().expect("test binary path");
-    // target/<profile>/deps/<test binary>
-    exe.parent()
-        .and_then(|deps| deps.parent())
-        .expect("cargo target layout")
-        .to_path_buf()
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let exe = std::env::current_exe().expect("test binary path");
+        let deps = exe.parent().expect("cargo target layout");
+        let so = [deps, deps.parent().expect("cargo target layout")]
+            .iter()
+            .map(|d| d.join("libgstusermedia.so"))
+            .find(|so| so.exists())
+            .expect("libgstusermedia.so was not built");
+        let dir = tempfile_path("plugins");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(&so, dir.join("libgstusermedia.so")).unwrap();
+        dir
+    })
+    .clone()
 }
 
 /// Runs a GStreamer command-line tool as a user would: the plugin found through
 /// `GST_PLUGIN_PATH`, a private registry, and the given extra environment.
 pub fn run_tool(tool: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
     let dir = plugin_dir();
-    assert!(
-        dir.join("libgstusermedia.so").exists(),
-        "{} has no libgstusermedia.so; build the crate first",
-        dir.display()
-    );
     let registry = tempfile_path("registry.bin");
     let mut cmd = Command::new(tool);
     cmd.args(args)
@@ -229,8 +235,9 @@ pub fn run_src(
         o.settings = serde_json::from_str(&src.property::<String>("settings")).unwrap();
         o.capabilities = serde_json::from_str(&src.property::<String>("capabilities")).unwrap();
     }
-    pipeline.set_state(gst::State::Null).unwrap();
-    // Collect the messages posted while stopping (capture inactive).
+    // Stop through READY and read the messages posted meanwhile (capture inactive): a
+    // pipeline flushes its bus on READY→NULL.
+    pipeline.set_state(gst::State::Ready).unwrap();
     while let Some(msg) = bus.pop() {
         if let gst::MessageView::Element(e) = msg.view()
             && let Some(s) = e.structure()
@@ -239,6 +246,8 @@ pub fn run_src(
             observed.lock().unwrap().element_messages.push(s.to_owned());
         }
     }
+    pipeline.set_state(gst::State::Null).unwrap();
+    drop(src);
     drop(pipeline);
     Arc::try_unwrap(observed)
         .map(|m| m.into_inner().unwrap())

@@ -7,6 +7,7 @@
 # pulsedeviceprovider. See tests/vdev/README.md.
 #
 #   eval "$(tests/vdev/vdev.sh start)"   # prints export lines on stdout
+#   tests/vdev/vdev.sh start --watch-pid PID   # also stop when process PID exits
 #   tests/vdev/vdev.sh status | selftest | env
 #   tests/vdev/vdev.sh kill-camera NAME | start-camera NAME
 #   tests/vdev/vdev.sh stop
@@ -20,6 +21,7 @@
 #   VDEV_TIMEOUT   seconds to wait for the devices to appear (default 15)
 #   VDEV_CAM_BIN   use this prebuilt vdev-cam binary instead of compiling it
 #   VDEV_KEEP_FAILED=1  keep the instance dir when `start` fails
+#   VDEV_WATCH_PID the same as `start --watch-pid PID`
 
 set -u
 export LC_ALL=C
@@ -299,6 +301,13 @@ start_device() { # NAME
 # stop everything recorded: devices first, then the daemons in reverse order
 stop_all() {
     local f tag jobs=()
+    # The watcher first, so that it cannot start a second `stop` meanwhile. When the
+    # watcher itself is stopping the instance, it only forgets its own record.
+    if [ "${VDEV_IS_WATCHER:-0}" = 1 ]; then
+        rm -f "$VDEV_DIR/pids/watcher"
+    else
+        stop_tag watcher
+    fi
     for f in "$VDEV_DIR"/pids/dev-*; do
         [ -e "$f" ] || continue
         tag=${f##*/}
@@ -376,8 +385,26 @@ start_failed() {
 # ---- subcommands ------------------------------------------------------------
 
 cmd_start() {
-    local t0 name
+    local t0 name watch_pid=${VDEV_WATCH_PID:-} watch_start=""
     t0=$(now_ms)
+    while [ $# -gt 0 ]; do
+        case "$1" in
+        --watch-pid)
+            [ $# -ge 2 ] || die "usage: $0 start [--watch-pid PID]" 2
+            watch_pid=$2
+            shift 2
+            ;;
+        --watch-pid=*)
+            watch_pid=${1#--watch-pid=}
+            shift
+            ;;
+        *) die "usage: $0 start [--watch-pid PID]" 2 ;;
+        esac
+    done
+    if [ -n "$watch_pid" ]; then
+        case "$watch_pid" in *[!0-9]*) die "--watch-pid: '$watch_pid' is not a PID" 2 ;; esac
+        watch_start=$(proc_starttime "$watch_pid") || die "--watch-pid: no process $watch_pid" 2
+    fi
     if [ -n "${VDEV_DIR:-}" ] && [ -f "$VDEV_DIR/.vdev" ]; then
         local f alive=0
         for f in "$VDEV_DIR"/pids/*; do
@@ -428,6 +455,13 @@ cmd_start() {
         record_alive "${f##*/}" || start_failed "${f##*/} exited"
     done
 
+    if [ -n "$watch_pid" ]; then
+        spawn watcher "$VDEV_DIR/logs/watcher.log" \
+            env VDEV_DIR="$VDEV_DIR" VDEV_IS_WATCHER=1 \
+            bash "$SCRIPT_DIR/vdev.sh" watch "$watch_pid" "$watch_start"
+        record_alive watcher || start_failed "the watcher did not start"
+    fi
+
     print_env >"$VDEV_DIR/env"
     START_DONE=1
     trap - INT TERM HUP EXIT
@@ -447,6 +481,22 @@ cmd_stop() {
     stop_all
     rm -rf "$VDEV_DIR"
     log "stopped in $(($(now_ms) - t0)) ms"
+}
+
+# watch PID STARTTIME: runs in the background (spawned by `start --watch-pid`);
+# stops the instance once the process PID (with that start time) is gone.
+cmd_watch() {
+    local pid=${1:-} st=${2:-} cur
+    [ -n "$pid" ] && [ -n "$st" ] || die "usage: $0 watch PID STARTTIME" 2
+    check_instance
+    while :; do
+        cur=$(proc_starttime "$pid") || break
+        [ "$cur" = "$st" ] || break
+        [ -f "$VDEV_DIR/.vdev" ] || exit 0 # stopped by someone else
+        sleep 0.2
+    done
+    log "process $pid exited; stopping $VDEV_DIR"
+    cmd_stop
 }
 
 cmd_status() {
@@ -576,8 +626,11 @@ cmd_start_device() {
 usage() {
     cat >&2 <<EOF
 usage: $0 COMMAND
-  start               start daemons and devices; prints export lines:
+  start [--watch-pid PID]
+                      start daemons and devices; prints export lines:
                         eval "\$($0 start)"
+                      with --watch-pid (or VDEV_WATCH_PID), a watcher process
+                      runs 'stop' as soon as process PID exits
   stop [DIR]          stop everything started by 'start', remove \$VDEV_DIR
   status              recorded processes and PipeWire nodes
   env                 print the export lines again
@@ -596,6 +649,7 @@ start) cmd_start "$@" ;;
 stop) cmd_stop "$@" ;;
 status) cmd_status "$@" ;;
 env) cmd_env "$@" ;;
+watch) cmd_watch "$@" ;;
 selftest) cmd_selftest "$@" ;;
 kill-camera | kill-device) cmd_kill_device "$@" ;;
 start-camera | start-device) cmd_start_device "$@" ;;

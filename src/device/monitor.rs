@@ -1,0 +1,824 @@
+// Copyright (C) 2026 The usermediasrc authors
+//
+// This Source Code Form is subject to the terms of the Mozilla Public License, v2.0.
+// If a copy of the MPL was not distributed with this file, You can obtain one at
+// <https://mozilla.org/MPL/2.0/>.
+//
+// SPDX-License-Identifier: MPL-2.0
+
+//! One device monitor per process, shared by every element.
+//!
+//! Probing starts device providers (PipeWire connects, pulse subscribes, v4l2 walks udev), so it
+//! is done once, on first use, and the list is then kept current from provider events: a bus
+//! sync handler (no GLib main loop needed) wakes a worker thread that re-reads the device list,
+//! diffs it by deviceId and tells subscribers. Because a later `GstDeviceMonitor` in the process
+//! takes provider events away from ours (GStreamer 1.22, see `RESCAN`), the worker also re-reads
+//! the lists of the started providers once a second. [`enumerate`] returns the current list
+//! without probing again.
+//!
+//! With `GST_USERMEDIA_FAKE_DEVICES` set, only the plugin's fake provider is used: real providers
+//! are never started, so tests are hermetic and fast.
+//!
+//! Order: cameras, then microphones; within a kind the system default first (pulse `is-default`,
+//! else the highest WirePlumber `priority.session`), then provider order. Pulse/PipeWire monitor
+//! sources are not microphones and are left out. A PipeWire node that pipewire-pulse also
+//! publishes through `pulsedeviceprovider` is listed once: microphones keep the pulse entry
+//! (`pulsesrc` timestamps its buffers and honours `latency-time`; `pipewiresrc` 0.3.65 audio has
+//! no PTS after the first buffer), cameras keep the PipeWire entry.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::thread::ThreadId;
+use std::time::{Duration, Instant};
+
+use gst::glib;
+use gst::prelude::*;
+
+use super::fake::{self, FakeDeviceProvider};
+use super::{CAT, caps, identity};
+use crate::engine::{AudioCapture, Capture, Device, Kind, ValueSet};
+
+/// One enumerated device: the `GstDevice`, what the engine needs to know about it, and the caps
+/// structure of each of its native modes (same index as the engine's mode list).
+#[derive(Clone, Debug)]
+pub struct DeviceEntry {
+    pub gst_device: gst::Device,
+    pub info: Device,
+    pub structures: Vec<gst::Structure>,
+    /// Device provider factory name (`pipewiredeviceprovider`, `usermediafakedeviceprovider`, …).
+    pub provider: String,
+}
+
+impl DeviceEntry {
+    /// Fully fixed caps to open video mode `mode` at the given native values; an error when the
+    /// mode does not offer them.
+    pub fn video_caps(
+        &self,
+        mode: usize,
+        width: u32,
+        height: u32,
+        frame_rate: f64,
+    ) -> Result<gst::Caps, glib::BoolError> {
+        let s = self
+            .structures
+            .get(mode)
+            .ok_or_else(|| glib::bool_error!("no mode {}", mode))?;
+        caps::check_video(s, width, height, frame_rate)?;
+        Ok(caps::fixed_video_caps(s, width, height, frame_rate))
+    }
+
+    /// Fully fixed caps to open audio mode `mode` at the given native values; an error when the
+    /// mode does not offer them.
+    pub fn audio_caps(
+        &self,
+        mode: usize,
+        rate: u32,
+        channels: u32,
+    ) -> Result<gst::Caps, glib::BoolError> {
+        let s = self
+            .structures
+            .get(mode)
+            .ok_or_else(|| glib::bool_error!("no mode {}", mode))?;
+        caps::check_audio(s, rate, channels)?;
+        Ok(caps::fixed_audio_caps(s, rate, channels))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeviceChangeKind {
+    Added,
+    Removed,
+    /// Same deviceId, new `GstDevice` or new capabilities.
+    Changed,
+}
+
+/// A change of the device list. `entry` is the new entry, or the last one seen for `Removed`.
+#[derive(Clone, Debug)]
+pub struct DeviceChange {
+    pub kind: DeviceChangeKind,
+    pub device_id: String,
+    pub entry: DeviceEntry,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SubscriptionId(u64);
+
+/// The current devices. The first call in a process starts the providers; later calls return the
+/// list kept current since.
+pub fn enumerate() -> Vec<DeviceEntry> {
+    let shared = shared();
+    let mut state = shared.events.lock();
+    // A hot-plug event just arrived: wait (briefly) for the worker so callers see it. Not on the
+    // worker itself, which is where subscriber callbacks run.
+    if state.posted != state.applied && shared.worker.get() != Some(&std::thread::current().id()) {
+        let deadline = Instant::now() + Duration::from_secs(1);
+        while state.posted != state.applied {
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            state = shared
+                .events
+                .cond
+                .wait_timeout(state, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+    state.entries.clone()
+}
+
+/// The current device with this deviceId.
+pub fn find(device_id: &str) -> Option<DeviceEntry> {
+    enumerate()
+        .into_iter()
+        .find(|e| e.info.device_id == device_id)
+}
+
+/// Whether the process uses fake devices (`GST_USERMEDIA_FAKE_DEVICES` was set at first use).
+pub fn uses_fake_devices() -> bool {
+    matches!(shared().backend, Backend::Fake(_))
+}
+
+/// Calls `f` for every change of the device list, on the monitor's worker thread. Callbacks
+/// must return quickly; they may call [`enumerate`].
+pub fn subscribe(f: impl Fn(DeviceChange) + Send + Sync + 'static) -> SubscriptionId {
+    let shared = shared();
+    let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
+    lock(&shared.subscribers).push((id, Arc::new(f)));
+    SubscriptionId(id)
+}
+
+pub fn unsubscribe(id: SubscriptionId) {
+    lock(&shared().subscribers).retain(|(i, _)| *i != id.0);
+}
+
+/// Creates the device's source element, with the provider quirks usermediasrc relies on.
+pub fn create_source(entry: &DeviceEntry, name: &str) -> Result<gst::Element, glib::BoolError> {
+    let element = entry.gst_device.create_element(Some(name))?;
+    let factory = element
+        .factory()
+        .map(|f| f.name().to_string())
+        .unwrap_or_default();
+    match factory.as_str() {
+        "pipewiresrc" => {
+            // 0.3.65 audio buffers carry no PTS after the first one.
+            if entry.info.kind() == Kind::Audio {
+                set_if_present(&element, "do-timestamp", true);
+            }
+            set_if_present(&element, "client-name", "usermediasrc");
+        }
+        "pulsesrc" => set_if_present(&element, "client-name", "usermediasrc"),
+        _ => (),
+    }
+    Ok(element)
+}
+
+/// Configures an audio source created by [`create_source`] for `latency` seconds per buffer,
+/// where the source supports it (`latency-time` of pulsesrc, alsasrc and the fake source).
+pub fn set_audio_latency(source: &gst::Element, latency: f64) {
+    if let Some(p) = source.find_property("latency-time")
+        && p.value_type() == i64::static_type()
+    {
+        let us = (latency * 1e6).round().max(1.0) as i64;
+        let us = match p.downcast_ref::<glib::ParamSpecInt64>() {
+            Some(p) => us.clamp(p.minimum(), p.maximum()),
+            None => us,
+        };
+        source.set_property("latency-time", us);
+    }
+}
+
+fn set_if_present(element: &gst::Element, name: &str, value: impl Into<glib::Value>) {
+    let value = value.into();
+    if element
+        .find_property(name)
+        .is_some_and(|p| p.value_type() == value.type_())
+    {
+        element.set_property_from_value(name, &value);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+enum Backend {
+    Fake(FakeDeviceProvider),
+    Monitor(gst::DeviceMonitor),
+    /// No provider could be started.
+    Empty,
+}
+
+struct State {
+    entries: Vec<DeviceEntry>,
+    /// The devices `entries` were built from.
+    raw: Vec<gst::Device>,
+    /// Device events seen / reflected in `entries`.
+    posted: u64,
+    applied: u64,
+}
+
+struct Events {
+    state: Mutex<State>,
+    cond: Condvar,
+}
+
+impl Events {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        lock(&self.state)
+    }
+
+    fn bump(&self) {
+        self.lock().posted += 1;
+        self.cond.notify_all();
+    }
+}
+
+type Callback = Arc<dyn Fn(DeviceChange) + Send + Sync>;
+
+struct Shared {
+    backend: Backend,
+    events: Arc<Events>,
+    subscribers: Mutex<Vec<(u64, Callback)>>,
+    next_id: AtomicU64,
+    worker: OnceLock<ThreadId>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn shared() -> &'static Shared {
+    static SHARED: OnceLock<Shared> = OnceLock::new();
+    static WORKER: OnceLock<()> = OnceLock::new();
+    let shared = SHARED.get_or_init(start);
+    WORKER.get_or_init(|| spawn_worker(shared));
+    shared
+}
+
+fn start() -> Shared {
+    let started = Instant::now();
+    let events = Arc::new(Events {
+        state: Mutex::new(State {
+            entries: Vec::new(),
+            raw: Vec::new(),
+            posted: 0,
+            applied: 0,
+        }),
+        cond: Condvar::new(),
+    });
+    let backend = if std::env::var_os(fake::ENV_VAR).is_some() {
+        start_fake(&events)
+    } else {
+        start_monitor(&events)
+    };
+    let target = events.lock().posted;
+    let raw = raw_devices(&backend);
+    let entries = build(&backend, &raw);
+    {
+        let mut state = events.lock();
+        state.entries = entries;
+        state.raw = raw;
+        state.applied = target;
+    }
+    gst::info!(
+        CAT,
+        "Device monitor started in {:?}: {} devices",
+        started.elapsed(),
+        events.lock().entries.len()
+    );
+    Shared {
+        backend,
+        events,
+        subscribers: Mutex::new(Vec::new()),
+        next_id: AtomicU64::new(1),
+        worker: OnceLock::new(),
+    }
+}
+
+fn is_device_message(msg: &gst::Message) -> bool {
+    matches!(
+        msg.view(),
+        gst::MessageView::DeviceAdded(_)
+            | gst::MessageView::DeviceRemoved(_)
+            | gst::MessageView::DeviceChanged(_)
+    )
+}
+
+fn start_fake(events: &Arc<Events>) -> Backend {
+    let provider = gst::DeviceProviderFactory::find(fake::PROVIDER_NAME)
+        .and_then(|f| f.get())
+        .and_then(|p| p.downcast::<FakeDeviceProvider>().ok())
+        .unwrap_or_else(glib::Object::new::<FakeDeviceProvider>);
+    // Not the provider bus: a GstDeviceMonitor of the application would take it over (see
+    // `RESCAN`).
+    let ev = events.clone();
+    provider.add_listener(Arc::new(move || ev.bump()));
+    match provider.start() {
+        Ok(()) => Backend::Fake(provider),
+        Err(err) => {
+            gst::warning!(CAT, "Cannot start the fake device provider: {}", err);
+            Backend::Empty
+        }
+    }
+}
+
+fn start_monitor(events: &Arc<Events>) -> Backend {
+    let monitor = gst::DeviceMonitor::new();
+    let video = monitor.add_filter(Some("Video/Source"), None);
+    let audio = monitor.add_filter(Some("Audio/Source"), None);
+    if video.is_none() && audio.is_none() {
+        gst::info!(CAT, "No device provider for cameras or microphones");
+        return Backend::Empty;
+    }
+    let ev = events.clone();
+    monitor.bus().set_sync_handler(move |_, msg| {
+        if is_device_message(msg) {
+            ev.bump();
+        }
+        gst::BusSyncReply::Drop
+    });
+    match monitor.start() {
+        Ok(()) => {
+            gst::debug!(CAT, "Device providers: {:?}", monitor.providers());
+            Backend::Monitor(monitor)
+        }
+        Err(err) => {
+            gst::warning!(CAT, "Cannot start the device monitor: {}", err);
+            Backend::Empty
+        }
+    }
+}
+
+/// How often the worker re-reads the device list of a real monitor without being told. GStreamer
+/// 1.22's GstDeviceMonitor installs its own sync handler on each provider bus, so the most
+/// recently created monitor in the process (the application's, a test's) takes the provider
+/// events away from ours; after that only a re-read notices hot-plugs.
+const RESCAN: Duration = Duration::from_secs(1);
+
+fn spawn_worker(shared: &'static Shared) {
+    let spawned = std::thread::Builder::new()
+        .name("usermedia-devices".into())
+        .spawn(move || {
+            let _ = shared.worker.set(std::thread::current().id());
+            let rescan = matches!(shared.backend, Backend::Monitor(_));
+            loop {
+                let target = {
+                    let mut state = shared.events.lock();
+                    let deadline = Instant::now() + RESCAN;
+                    while state.posted == state.applied {
+                        if !rescan {
+                            state = shared
+                                .events
+                                .cond
+                                .wait(state)
+                                .unwrap_or_else(|e| e.into_inner());
+                            continue;
+                        }
+                        let now = Instant::now();
+                        if now >= deadline {
+                            break;
+                        }
+                        state = shared
+                            .events
+                            .cond
+                            .wait_timeout(state, deadline - now)
+                            .unwrap_or_else(|e| e.into_inner())
+                            .0;
+                    }
+                    state.posted
+                };
+                let raw = raw_devices(&shared.backend);
+                {
+                    let mut state = shared.events.lock();
+                    if raw == state.raw {
+                        // A rescan, or an event that changed nothing.
+                        state.applied = target;
+                        shared.events.cond.notify_all();
+                        continue;
+                    }
+                }
+                let entries = build(&shared.backend, &raw);
+                if let Backend::Fake(provider) = &shared.backend {
+                    // Without a GstDeviceMonitor attached nobody pops the provider bus.
+                    let bus = provider.bus();
+                    while bus.pop().is_some() {}
+                }
+                let changes = {
+                    let mut state = shared.events.lock();
+                    let changes = diff(&state.entries, &entries);
+                    state.entries = entries;
+                    state.raw = raw;
+                    state.applied = target;
+                    shared.events.cond.notify_all();
+                    changes
+                };
+                let subscribers: Vec<Callback> = lock(&shared.subscribers)
+                    .iter()
+                    .map(|(_, f)| f.clone())
+                    .collect();
+                for change in &changes {
+                    gst::info!(CAT, "Device {:?} {:?}", change.device_id, change.kind);
+                    for f in &subscribers {
+                        f(change.clone());
+                    }
+                }
+            }
+        });
+    if let Err(err) = spawned {
+        gst::error!(CAT, "Cannot start the device worker: {}", err);
+    }
+}
+
+fn diff(old: &[DeviceEntry], new: &[DeviceEntry]) -> Vec<DeviceChange> {
+    let mut changes = Vec::new();
+    let find =
+        |list: &[DeviceEntry], id: &str| list.iter().find(|e| e.info.device_id == id).cloned();
+    for o in old {
+        if find(new, &o.info.device_id).is_none() {
+            changes.push(change(DeviceChangeKind::Removed, o.clone()));
+        }
+    }
+    for n in new {
+        match find(old, &n.info.device_id) {
+            Some(o) if o.gst_device != n.gst_device || o.info != n.info => {
+                changes.push(change(DeviceChangeKind::Changed, n.clone()));
+            }
+            Some(_) => (),
+            None => changes.push(change(DeviceChangeKind::Added, n.clone())),
+        }
+    }
+    changes
+}
+
+fn change(kind: DeviceChangeKind, entry: DeviceEntry) -> DeviceChange {
+    DeviceChange {
+        kind,
+        device_id: entry.info.device_id.clone(),
+        entry,
+    }
+}
+
+/// The backend's current devices, unfiltered, in provider order.
+fn raw_devices(backend: &Backend) -> Vec<gst::Device> {
+    match backend {
+        // The provider keeps its devices in list order, which is the enumeration order.
+        Backend::Fake(provider) => provider
+            .published()
+            .into_iter()
+            .map(|d| d.upcast())
+            .collect(),
+        Backend::Monitor(monitor) => monitor_devices(monitor),
+        Backend::Empty => Vec::new(),
+    }
+}
+
+/// `gst_device_monitor_get_devices()` restricted to the providers that started. The monitor's
+/// own call probes every provider that failed to start (pulse without a daemon: a connection
+/// attempt, ~0.4 ms, possibly an autospawn) each time, which a periodic re-read must not do.
+fn monitor_devices(monitor: &gst::DeviceMonitor) -> Vec<gst::Device> {
+    let providers: Vec<gst::DeviceProvider> = monitor
+        .providers()
+        .iter()
+        .filter_map(|name| gst::DeviceProviderFactory::find(name)?.get())
+        .filter(|p| p.is_started())
+        .collect();
+    let hidden: Vec<glib::GString> = if monitor.shows_all_devices() {
+        Vec::new()
+    } else {
+        providers
+            .iter()
+            .flat_map(|p| p.hidden_providers())
+            .collect()
+    };
+    providers
+        .iter()
+        .filter(|p| {
+            p.factory()
+                .is_none_or(|f| !hidden.iter().any(|h| *h == f.name()))
+        })
+        .flat_map(|p| p.devices())
+        .filter(|d| d.has_classes("Video/Source") || d.has_classes("Audio/Source"))
+        .collect()
+}
+
+/// The ordered, de-duplicated device list.
+fn build(backend: &Backend, raw: &[gst::Device]) -> Vec<DeviceEntry> {
+    let candidates = raw.iter().filter_map(entry_for);
+    match backend {
+        Backend::Fake(_) => order_by_kind(candidates.map(|c| c.entry).collect()),
+        _ => arrange(candidates.collect()),
+    }
+}
+
+/// An entry plus what ordering and de-duplication need.
+struct Candidate {
+    entry: DeviceEntry,
+    twin: Option<String>,
+    is_default: bool,
+    priority: i64,
+}
+
+fn entry_for(device: &gst::Device) -> Option<Candidate> {
+    let facts = identity::facts(device);
+    let props = facts.properties.as_deref();
+    if identity::is_monitor_source(props) {
+        return None;
+    }
+    let device_caps = device.caps()?;
+    let id = identity::identify(&facts);
+    let (capture, structures) = if device.has_classes("Video/Source") {
+        let (modes, structures): (Vec<_>, Vec<_>) =
+            caps::video_modes(&device_caps).into_iter().unzip();
+        (Capture::Video(modes), structures)
+    } else if device.has_classes("Audio/Source") {
+        let (modes, structures): (Vec<_>, Vec<_>) =
+            caps::audio_modes(&device_caps).into_iter().unzip();
+        let (latency, default_latency) = audio_latency(&facts.provider);
+        let capture = AudioCapture {
+            modes,
+            latency,
+            default_latency,
+            system_echo_cancellation: echo_cancelling(&facts),
+        };
+        (Capture::Audio(capture), structures)
+    } else {
+        return None;
+    };
+    if structures.is_empty() {
+        gst::debug!(
+            CAT,
+            "Skipping {:?} ({}): no usable mode in {}",
+            id.label,
+            facts.provider,
+            device_caps
+        );
+        return None;
+    }
+    Some(Candidate {
+        twin: identity::twin_key(&facts),
+        is_default: identity::is_default(props),
+        priority: identity::session_priority(props),
+        entry: DeviceEntry {
+            gst_device: device.clone(),
+            info: Device {
+                device_id: id.device_id,
+                group_id: id.group_id,
+                label: id.label,
+                facing_mode: id.facing_mode,
+                capture,
+            },
+            structures,
+            provider: facts.provider,
+        },
+    })
+}
+
+/// Latencies (seconds) a source of this provider can be configured for, and its default.
+fn audio_latency(provider: &str) -> (ValueSet, f64) {
+    match identity::api_name(provider) {
+        // GstAudioBaseSrc latency-time (and the fake source's), 10 ms by default.
+        "pulse" | "alsa" | "usermediafake" => (
+            ValueSet::Range {
+                min: 0.001,
+                max: 1.0,
+                step: 0.0,
+            },
+            0.01,
+        ),
+        // pipewiresrc follows the graph quantum (1024 samples at 48 kHz by default).
+        "pipewire" => {
+            let quantum = 1024.0 / 48000.0;
+            (ValueSet::Fixed(quantum), quantum)
+        }
+        _ => (ValueSet::Fixed(0.01), 0.01),
+    }
+}
+
+/// Sources that are the output of a system echo canceller (pulse module-echo-cancel, PipeWire's
+/// echo-cancel module).
+fn echo_cancelling(facts: &identity::DeviceFacts) -> bool {
+    let props = facts.properties.as_deref();
+    let roles = identity::prop_string(props, "device.intended_roles").unwrap_or_default();
+    let names = [
+        identity::prop_string(props, "node.name"),
+        facts.internal_name.clone(),
+    ];
+    roles.split_whitespace().any(|r| r == "phone")
+        || names
+            .iter()
+            .flatten()
+            .any(|n| n.contains("echo-cancel") || n.contains("echo_cancel"))
+}
+
+fn order_by_kind(entries: Vec<DeviceEntry>) -> Vec<DeviceEntry> {
+    let (mut video, audio): (Vec<_>, Vec<_>) = entries
+        .into_iter()
+        .partition(|e| e.info.kind() == Kind::Video);
+    video.extend(audio);
+    video
+}
+
+/// De-duplicates provider twins, puts the default first within each kind and makes deviceIds
+/// unique.
+fn arrange(candidates: Vec<Candidate>) -> Vec<DeviceEntry> {
+    let mut kept: Vec<Candidate> = Vec::with_capacity(candidates.len());
+    for c in candidates {
+        let twin = c.twin.as_ref().and_then(|key| {
+            kept.iter().position(|k| {
+                k.twin.as_ref() == Some(key)
+                    && k.entry.provider != c.entry.provider
+                    && k.entry.info.kind() == c.entry.info.kind()
+            })
+        });
+        match twin {
+            Some(i) => {
+                if preference(&c) > preference(&kept[i]) {
+                    gst::debug!(
+                        CAT,
+                        "{} replaces its twin {}",
+                        c.entry.info.device_id,
+                        kept[i].entry.info.device_id
+                    );
+                    kept[i] = c;
+                } else {
+                    gst::debug!(CAT, "{} is a twin, skipped", c.entry.info.device_id);
+                }
+            }
+            None => kept.push(c),
+        }
+    }
+    // Stable: provider order breaks ties.
+    kept.sort_by_key(|c| {
+        (
+            c.entry.info.kind() == Kind::Audio,
+            !c.is_default,
+            std::cmp::Reverse(c.priority),
+        )
+    });
+    let mut seen: Vec<String> = Vec::new();
+    kept.into_iter()
+        .map(|mut c| {
+            let base = c.entry.info.device_id.clone();
+            let mut n = 1;
+            while seen.contains(&c.entry.info.device_id) {
+                n += 1;
+                c.entry.info.device_id = format!("{base}#{n}");
+            }
+            seen.push(c.entry.info.device_id.clone());
+            c.entry
+        })
+        .collect()
+}
+
+/// Which of two provider twins to keep.
+fn preference(c: &Candidate) -> u8 {
+    match (c.entry.info.kind(), identity::api_name(&c.entry.provider)) {
+        (Kind::Audio, "pulse") => 2,
+        (Kind::Video, "pipewire") => 2,
+        _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn candidate(
+        provider: &str,
+        kind: Kind,
+        id: &str,
+        twin: Option<&str>,
+        is_default: bool,
+        priority: i64,
+    ) -> Candidate {
+        gst::init().unwrap();
+        let capture = match kind {
+            Kind::Video => Capture::Video(vec![]),
+            Kind::Audio => Capture::Audio(AudioCapture {
+                modes: vec![],
+                latency: ValueSet::Fixed(0.01),
+                default_latency: 0.01,
+                system_echo_cancellation: false,
+            }),
+        };
+        let device = gst::Object::builder::<fake::FakeDevice>()
+            .property("display-name", id)
+            .property("device-class", "Video/Source")
+            .property("caps", gst::Caps::from_str("video/x-raw").unwrap())
+            .build()
+            .unwrap();
+        Candidate {
+            entry: DeviceEntry {
+                gst_device: device.upcast(),
+                info: Device {
+                    device_id: id.into(),
+                    group_id: id.into(),
+                    label: id.into(),
+                    facing_mode: None,
+                    capture,
+                },
+                structures: vec![],
+                provider: provider.into(),
+            },
+            twin: twin.map(Into::into),
+            is_default,
+            priority,
+        }
+    }
+
+    fn ids(entries: &[DeviceEntry]) -> Vec<&str> {
+        entries.iter().map(|e| e.info.device_id.as_str()).collect()
+    }
+
+    #[test]
+    fn twins_defaults_and_order() {
+        let pw = "pipewiredeviceprovider";
+        let pulse = "pulsedeviceprovider";
+        let list = vec![
+            candidate(
+                pw,
+                Kind::Audio,
+                "pipewire:vdev-mic",
+                Some("vdev-mic"),
+                false,
+                1000,
+            ),
+            candidate(pw, Kind::Video, "pipewire:cam-a", Some("cam-a"), false, 900),
+            candidate(
+                pw,
+                Kind::Video,
+                "pipewire:cam-b",
+                Some("cam-b"),
+                false,
+                1000,
+            ),
+            candidate(
+                pw,
+                Kind::Audio,
+                "pipewire:other-mic",
+                Some("other-mic"),
+                false,
+                2000,
+            ),
+            candidate(
+                pulse,
+                Kind::Audio,
+                "pulse:vdev-mic",
+                Some("vdev-mic"),
+                true,
+                0,
+            ),
+            candidate(
+                pulse,
+                Kind::Audio,
+                "pulse:other-mic",
+                Some("other-mic"),
+                false,
+                0,
+            ),
+        ];
+        let out = arrange(list);
+        assert_eq!(
+            ids(&out),
+            [
+                "pipewire:cam-b",
+                "pipewire:cam-a",
+                "pulse:vdev-mic",
+                "pulse:other-mic"
+            ]
+        );
+    }
+
+    #[test]
+    fn duplicate_ids_are_made_unique() {
+        let v4l2 = "v4l2deviceprovider";
+        let list = vec![
+            candidate(v4l2, Kind::Video, "v4l2:path", None, false, 0),
+            candidate(v4l2, Kind::Video, "v4l2:path", None, false, 0),
+        ];
+        assert_eq!(ids(&arrange(list)), ["v4l2:path", "v4l2:path#2"]);
+    }
+
+    #[test]
+    fn diff_by_device_id() {
+        let a = candidate("x", Kind::Video, "a", None, false, 0).entry;
+        let b = candidate("x", Kind::Video, "b", None, false, 0).entry;
+        let b2 = candidate("x", Kind::Video, "b", None, false, 0).entry;
+        let c = candidate("x", Kind::Video, "c", None, false, 0).entry;
+        let changes = diff(&[a.clone(), b], &[b2, c]);
+        let got: Vec<_> = changes
+            .iter()
+            .map(|c| (c.kind, c.device_id.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (DeviceChangeKind::Removed, "a"),
+                (DeviceChangeKind::Changed, "b"),
+                (DeviceChangeKind::Added, "c")
+            ]
+        );
+        assert!(diff(std::slice::from_ref(&a), std::slice::from_ref(&a)).is_empty());
+    }
+}

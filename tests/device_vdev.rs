@@ -1,0 +1,178 @@
+// Copyright (C) 2026 The usermediasrc authors
+//
+// This Source Code Form is subject to the terms of the Mozilla Public License, v2.0.
+// If a copy of the MPL was not distributed with this file, You can obtain one at
+// <https://mozilla.org/MPL/2.0/>.
+//
+// SPDX-License-Identifier: MPL-2.0
+
+//! Real providers against the virtual PipeWire/pulse devices of tests/vdev. Runs only when the
+//! harness is up (`eval "$(tests/vdev/vdev.sh start)"` exports VDEV_DIR); skipped otherwise.
+
+mod device_util;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use device_util::Capture;
+use gst::prelude::*;
+use gstusermedia::device::{self, DeviceEntry};
+use gstusermedia::engine::{Capture as Modes, Kind};
+
+fn vdev_running() -> bool {
+    if std::env::var_os("VDEV_DIR").is_none() {
+        eprintln!("VDEV_DIR not set: virtual devices not running, skipping");
+        return false;
+    }
+    device_util::init(None);
+    true
+}
+
+fn find(id: &str) -> DeviceEntry {
+    let all = device::enumerate();
+    all.iter()
+        .find(|e| e.info.device_id == id)
+        .cloned()
+        .unwrap_or_else(|| {
+            panic!(
+                "{id} not in {:?}",
+                all.iter().map(|e| &e.info.device_id).collect::<Vec<_>>()
+            )
+        })
+}
+
+#[test]
+fn virtual_devices() {
+    if !vdev_running() {
+        return;
+    }
+    let t = Instant::now();
+    let entries = device::enumerate();
+    let first = t.elapsed();
+    let t = Instant::now();
+    let again = device::enumerate();
+    eprintln!(
+        "vdev: first enumerate() {first:?}, then {:?}; {} devices",
+        t.elapsed(),
+        again.len()
+    );
+    for e in &entries {
+        eprintln!(
+            "  {} [{}] group={} facing={:?} label={:?} modes={}",
+            e.info.device_id,
+            e.provider,
+            e.info.group_id,
+            e.info.facing_mode,
+            e.info.label,
+            e.structures.len()
+        );
+    }
+
+    // Cameras first, the highest priority.session (720p, 1000) is the default.
+    assert_eq!(entries[0].info.device_id, "pipewire:vdev-cam-720p");
+    assert_eq!(entries[0].info.facing_mode.as_deref(), Some("user"));
+    assert_eq!(entries[0].info.group_id, "vdev-group-1");
+    let kinds: Vec<_> = entries.iter().map(|e| e.info.kind()).collect();
+    assert!(kinds.is_sorted_by_key(|k| *k == Kind::Audio));
+
+    // The mic is listed once (pulse twin kept), the monitor source not at all.
+    let mics: Vec<_> = entries
+        .iter()
+        .filter(|e| e.info.kind() == Kind::Audio)
+        .collect();
+    assert_eq!(mics.len(), 1, "{mics:?}");
+    assert_eq!(mics[0].info.device_id, "pulse:vdev-mic");
+    assert_eq!(mics[0].info.group_id, "vdev-group-1");
+
+    let multi = find("pipewire:vdev-cam-multi");
+    let Modes::Video(modes) = &multi.info.capture else {
+        panic!()
+    };
+    assert_eq!(modes.len(), 4);
+}
+
+#[test]
+fn virtual_camera_and_mic_deliver() {
+    if !vdev_running() {
+        return;
+    }
+    let cam = find("pipewire:vdev-cam-vga");
+    let caps = cam.video_caps(0, 640, 480, 30.0).unwrap();
+    let src = device::create_source(&cam, "cam").unwrap();
+    let capture = Capture::new(&src, &caps, &[]);
+    capture.play();
+    let sample = capture.pull(Duration::from_secs(10));
+    assert_eq!(sample.buffer().unwrap().size(), 640 * 480 * 3 / 2);
+    drop(capture);
+
+    let mic = find("pulse:vdev-mic");
+    let caps = mic.audio_caps(0, 48000, 1).unwrap();
+    let src = device::create_source(&mic, "mic").unwrap();
+    device::set_audio_latency(&src, 0.01);
+    let capture = Capture::new(&src, &caps, &[]);
+    capture.play();
+    let mut last = None;
+    for _ in 0..5 {
+        let sample = capture.pull(Duration::from_secs(10));
+        let pts = sample.buffer().unwrap().pts().expect("timestamped");
+        assert!(last.is_none_or(|l| pts > l));
+        last = Some(pts);
+    }
+}
+
+fn vdev_script() -> Option<PathBuf> {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vdev/vdev.sh");
+    script.exists().then_some(script)
+}
+
+fn vdev(script: &PathBuf, args: &[&str]) {
+    let status = std::process::Command::new(script)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "vdev.sh {args:?}");
+}
+
+#[test]
+fn unplug_and_replug_a_camera() {
+    if !vdev_running() {
+        return;
+    }
+    let Some(script) = vdev_script() else {
+        eprintln!("tests/vdev/vdev.sh not found, skipping");
+        return;
+    };
+    let id = "pipewire:vdev-cam-1080p60";
+    let _ = find(id);
+    let (seen, sub) = device_util::log_changes();
+    // An application's own monitor takes the provider events over (GStreamer 1.22); hot-plug
+    // must still be noticed.
+    let theirs = gst::DeviceMonitor::new();
+    theirs.add_filter(Some("Video/Source"), None);
+    theirs.start().unwrap();
+
+    let wait = |kind: device::DeviceChangeKind| {
+        let t = Instant::now();
+        let mut log = seen.0.lock().unwrap();
+        while !log.iter().any(|(k, d)| *k == kind && d == id) {
+            let left = Duration::from_secs(5)
+                .checked_sub(t.elapsed())
+                .unwrap_or_else(|| panic!("no {kind:?} for {id}: {log:?}"));
+            log = seen.1.wait_timeout(log, left).unwrap().0;
+        }
+        log.clear();
+        t.elapsed()
+    };
+    vdev(&script, &["kill-camera", "vdev-cam-1080p60"]);
+    let removed = wait(device::DeviceChangeKind::Removed);
+    assert!(device::find(id).is_none());
+    vdev(&script, &["start-camera", "vdev-cam-1080p60"]);
+    let added = wait(device::DeviceChangeKind::Added);
+    assert!(device::find(id).is_some());
+    eprintln!(
+        "vdev hot-plug: removal seen {removed:?} after kill-camera returned, re-plug {added:?}"
+    );
+    device::unsubscribe(sub);
+    theirs.stop();
+}

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MPL-2.0
+//! The examples as a user runs them: the capture application's handling of every outcome, and
+//! the enumerate example's JSON.
+
+mod common;
+
+use std::process::{Command, Output};
+
+const FAKE: &str = r#"[
+  {"kind": "videoinput", "deviceId": "cam0", "label": "Front camera", "facingMode": "user",
+   "caps": "video/x-raw,format=YUY2,width=640,height=480,framerate=30/1; image/jpeg,width=1280,height=720,framerate=30/1"},
+  {"kind": "videoinput", "deviceId": "cam-busy", "label": "Busy camera", "error": "busy",
+   "caps": "video/x-raw,format=YUY2,width=320,height=240,framerate=30/1"},
+  {"kind": "audioinput", "deviceId": "mic0", "label": "Microphone",
+   "caps": "audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=1"}
+]"#;
+
+/// Runs a built example (cargo builds examples next to the test binaries' directory).
+fn example(name: &str, args: &[&str], fake: &str) -> Output {
+    let exe = std::env::current_exe().unwrap();
+    let path = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join(name);
+    assert!(path.exists(), "{} not built", path.display());
+    Command::new(&path)
+        .args(args)
+        .env("GST_USERMEDIA_FAKE_DEVICES", fake)
+        .env("GST_REGISTRY", common::tempfile_path("registry.bin"))
+        .env_remove("GST_PLUGIN_PATH")
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn capture_prints_settings_and_answers_the_prompt() {
+    let o = example(
+        "capture",
+        &[
+            "--constraints",
+            "{video: true, audio: true}",
+            "--permission",
+            "prompt",
+            "--answer",
+            "yes",
+            "--seconds",
+            "1",
+        ],
+        FAKE,
+    );
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{t}");
+    assert!(
+        t.contains(r#"permission for camera "Front camera" and microphone "Microphone": granted"#),
+        "{t}"
+    );
+    assert!(
+        t.contains(r#""deviceId": "cam0""#) && t.contains(r#""deviceId": "mic0""#),
+        "{t}"
+    );
+    assert!(t.contains("usermedia-capture"), "{t}");
+}
+
+#[test]
+fn capture_maps_every_error_to_its_exit_status() {
+    let cases: &[(&[&str], i32, &str)] = &[
+        (&["--constraints", "{video: 'yes'"], 2, "TypeError"),
+        (
+            &["--constraints", "{video: {width: {min: 5000}}}"],
+            4,
+            "OverconstrainedError",
+        ),
+        (&["--permission", "denied"], 5, "NotAllowedError"),
+        (
+            &["--permission", "prompt", "--answer", "no"],
+            5,
+            "NotAllowedError",
+        ),
+        (
+            &["--constraints", "{video: {deviceId: {exact: 'cam-busy'}}}"],
+            6,
+            "NotReadableError",
+        ),
+    ];
+    for (args, code, name) in cases {
+        let o = example("capture", args, FAKE);
+        let t = text(&o);
+        assert_eq!(o.status.code(), Some(*code), "{args:?}: {t}");
+        assert!(t.contains(name), "{args:?}: {t}");
+    }
+    let o = example("capture", &["--constraints", "{audio: true}"], "[]");
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(text(&o).contains("NotFoundError"));
+}
+
+#[test]
+fn enumerate_lists_devices_with_capabilities() {
+    let o = example("enumerate", &[], FAKE);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let list = v.as_array().unwrap();
+    let ids: Vec<&str> = list
+        .iter()
+        .map(|d| d["deviceId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["cam0", "cam-busy", "mic0"]);
+    let cam = &list[0];
+    assert_eq!(cam["kind"], "videoinput");
+    assert_eq!(cam["label"], "Front camera");
+    assert_eq!(cam["facingMode"], "user");
+    assert_eq!(cam["capabilities"]["width"]["max"], 1280);
+    assert_eq!(cam["capabilities"]["height"]["max"], 720);
+    assert_eq!(cam["nativeModes"].as_array().unwrap().len(), 2);
+    assert_eq!(list[2]["kind"], "audioinput");
+    assert_eq!(list[2]["capabilities"]["sampleRate"]["max"], 48000);
+}
