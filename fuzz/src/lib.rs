@@ -786,9 +786,13 @@ fn check_video_plan(p: &VideoPlan, tc: &TrackConstraints, devices: &[Device]) {
         b.frame_rate
     );
     // aspectRatio is met by the rounded size, so allow the error of rounding one side.
+    // Known deviation: a crop whose side would exceed the track adapter's largest dimension
+    // (32767, Chromium's kMaxDimension) is clamped without re-checking aspectRatio, so a
+    // minimum above 32767 on a camera that is wide enough is delivered as 32767x1.
     let ar_slack = s.aspect_ratio / f64::from(s.width.min(s.height).max(1));
+    let at_dimension_limit = s.width.max(s.height) >= VIDEO_MAX_DIMENSION;
     assert!(
-        meets(&b.aspect_ratio, s.aspect_ratio, ar_slack + 1e-9),
+        at_dimension_limit || meets(&b.aspect_ratio, s.aspect_ratio, ar_slack + 1e-9),
         "aspectRatio {s:?} vs {:?}",
         b.aspect_ratio
     );
@@ -802,12 +806,20 @@ fn check_video_plan(p: &VideoPlan, tc: &TrackConstraints, devices: &[Device]) {
         "facingMode {s:?} vs {:?}",
         b.facing_mode
     );
+    // Known deviation (selection-rules.md C2.12): the frame rate is decimated even when
+    // resizeMode "none" is required, and the setting then says "crop-and-scale".
+    let decimated_only = p.crop.is_none()
+        && (p.width, p.height) == (p.native_width, p.native_height)
+        && p.max_frame_rate.is_some();
     assert!(
-        meets_str(&b.resize_mode, Some(&s.resize_mode)),
+        decimated_only || meets_str(&b.resize_mode, Some(&s.resize_mode)),
         "resizeMode {s:?} vs {:?}",
         b.resize_mode
     );
 }
+
+/// Largest frame dimension video selection delivers after cropping or scaling.
+const VIDEO_MAX_DIMENSION: u32 = 32767;
 
 fn check_audio_plan(p: &AudioPlan, tc: &TrackConstraints, devices: &[Device]) {
     let dev = devices
