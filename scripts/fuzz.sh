@@ -9,7 +9,9 @@
 #
 # Environment: FUZZ_SANITIZER (address, the default, or none), FUZZ_KEEP_CORPUS=1 to keep the
 # corpus grown by this run (it is written to a scratch directory; the committed seeds are only
-# read). cargo-fuzz needs nightly flags; on a stable toolchain RUSTC_BOOTSTRAP=1 enables them.
+# read), USERMEDIA_FUZZ_STRICT=1 to also fail on the known video deviations the select target
+# tolerates (fuzz/src/lib.rs, seeds fuzz/corpus/select/known-*). cargo-fuzz needs nightly flags;
+# on a stable toolchain RUSTC_BOOTSTRAP=1 enables them.
 # Crashing inputs are left in fuzz/artifacts/<target>/; reproduce one with
 #   RUSTC_BOOTSTRAP=1 cargo fuzz run <target> fuzz/artifacts/<target>/<file>
 set -euo pipefail
