@@ -814,11 +814,7 @@ fn check_video_plan(p: &VideoPlan, tc: &TrackConstraints, devices: &[Device]) {
             || known_deviation(
                 // selection-rules.md C2.12: the frame rate is decimated even when resizeMode
                 // "none" is required, and the setting then says "crop-and-scale".
-                (native_size && p.max_frame_rate.is_some() && s.resize_mode == "crop-and-scale")
-                // A required "crop-and-scale" whose target is the native size (no ideals,
-                // C3.1) is reported as "none": the setting follows the delivered size, not
-                // the option chosen.
-                || (native_size && s.resize_mode == "none")
+                native_size && p.max_frame_rate.is_some() && s.resize_mode == "crop-and-scale",
             ),
         "resizeMode {s:?} vs {:?}",
         b.resize_mode
