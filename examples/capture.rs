@@ -96,12 +96,16 @@ fn main() {
         .build()
         .expect("usermediasrc exists");
     src.set_property_from_str("permission", &opts.permission);
+    // An interactive answer may take a while.
+    src.set_property("permission-timeout", 0u32);
     pipeline.add(&src).expect("add");
 
     // The permission prompt: a browser's "Allow camera and microphone?" dialog.
     let answer = opts.answer;
-    src.connect("request-permission", false, move |args| {
-        let request = args[1].get::<gst::Structure>().ok()?;
+    let src = src
+        .downcast::<gstusermedia::UserMediaSrc>()
+        .expect("usermediasrc is a UserMediaSrc");
+    src.connect_request_permission(move |_, request| {
         let mut what = Vec::new();
         if let Ok(label) = request.get::<String>("video-label") {
             what.push(format!("camera \"{label}\""));
@@ -121,7 +125,7 @@ fn main() {
             what.join(" and "),
             if granted { "granted" } else { "denied" }
         );
-        Some(granted.to_value())
+        granted
     });
 
     // Each track's pad: show/play it, or just consume it.

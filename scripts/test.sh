@@ -2,7 +2,14 @@
 # SPDX-License-Identifier: MPL-2.0
 # Installs what is missing, then runs every test: unit, property, element, command-line and
 # real-device tests (PipeWire virtual devices, started and stopped by the tests' harness).
+# Ends with the total over all test binaries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
-cargo test --all-targets "$@"
+log=$(mktemp "${TMPDIR:-/tmp}/usermedia-test.XXXXXX")
+trap 'rm -f "$log"' EXIT
+status=0
+cargo test --all-targets "$@" 2>&1 | tee "$log" || status=$?
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed;?$/) p += $i; if ($(i+1) ~ /^failed;?$/) f += $i; if ($(i+1) ~ /^ignored;?$/) s += $i } }
+     END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+exit $status

@@ -6,12 +6,13 @@
 //
 // SPDX-License-Identifier: MPL-2.0
 
-//! Real providers against the virtual PipeWire/pulse devices of tests/vdev. Runs only when the
-//! harness is up (`eval "$(tests/vdev/vdev.sh start)"` exports VDEV_DIR); skipped otherwise.
+//! Real providers against the virtual PipeWire/pulse devices of tests/vdev, started by the
+//! shared harness wrapper (skipped with a message where it cannot run; a failure with CI=true).
 
 mod device_util;
+#[path = "common/vdev.rs"]
+mod vdev;
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use device_util::Capture;
@@ -19,13 +20,10 @@ use gst::prelude::*;
 use gstusermedia::device::{self, DeviceEntry};
 use gstusermedia::engine::{Capture as Modes, Kind};
 
-fn vdev_running() -> bool {
-    if std::env::var_os("VDEV_DIR").is_none() {
-        eprintln!("VDEV_DIR not set: virtual devices not running, skipping");
-        return false;
-    }
-    device_util::init(None);
-    true
+/// The shared virtual devices and exclusive use of them, or `None` to skip.
+fn vdev_running() -> Option<(&'static vdev::Instance, std::sync::MutexGuard<'static, ()>)> {
+    let instance = vdev::shared()?;
+    Some((instance, vdev::exclusive()))
 }
 
 fn find(id: &str) -> DeviceEntry {
@@ -43,9 +41,9 @@ fn find(id: &str) -> DeviceEntry {
 
 #[test]
 fn virtual_devices() {
-    if !vdev_running() {
+    let Some((_instance, _lock)) = vdev_running() else {
         return;
-    }
+    };
     let t = Instant::now();
     let entries = device::enumerate();
     let first = t.elapsed();
@@ -93,9 +91,9 @@ fn virtual_devices() {
 
 #[test]
 fn virtual_camera_and_mic_deliver() {
-    if !vdev_running() {
+    let Some((_instance, _lock)) = vdev_running() else {
         return;
-    }
+    };
     let cam = find("pipewire:vdev-cam-vga");
     let caps = cam.video_caps(0, 640, 480, 30.0).unwrap();
     let src = device::create_source(&cam, "cam").unwrap();
@@ -120,27 +118,13 @@ fn virtual_camera_and_mic_deliver() {
     }
 }
 
-fn vdev_script() -> Option<PathBuf> {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vdev/vdev.sh");
-    script.exists().then_some(script)
-}
-
-fn vdev(script: &PathBuf, args: &[&str]) {
-    let status = std::process::Command::new(script)
-        .args(args)
-        .stdout(std::process::Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "vdev.sh {args:?}");
+fn vdev(instance: &vdev::Instance, args: &[&str]) {
+    instance.command(args).unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[test]
 fn unplug_and_replug_a_camera() {
-    if !vdev_running() {
-        return;
-    }
-    let Some(script) = vdev_script() else {
-        eprintln!("tests/vdev/vdev.sh not found, skipping");
+    let Some((instance, _lock)) = vdev_running() else {
         return;
     };
     let id = "pipewire:vdev-cam-1080p60";
@@ -164,10 +148,10 @@ fn unplug_and_replug_a_camera() {
         log.clear();
         t.elapsed()
     };
-    vdev(&script, &["kill-camera", "vdev-cam-1080p60"]);
+    vdev(instance, &["kill-camera", "vdev-cam-1080p60"]);
     let removed = wait(device::DeviceChangeKind::Removed);
     assert!(device::find(id).is_none());
-    vdev(&script, &["start-camera", "vdev-cam-1080p60"]);
+    vdev(instance, &["start-camera", "vdev-cam-1080p60"]);
     let added = wait(device::DeviceChangeKind::Added);
     assert!(device::find(id).is_some());
     eprintln!(

@@ -198,7 +198,13 @@ impl Piece {
                     } else {
                         min + ((hi + EPS - min) / step).floor() * step
                     };
-                    (a, b)
+                    // Far from zero `min + k * step` rounds off the grid, even outside
+                    // [lo, hi]; such a grid cannot be counted on, narrow it as a range.
+                    if a < lo - EPS || b > hi + EPS {
+                        (min.max(lo), max.min(hi))
+                    } else {
+                        (a, b)
+                    }
                 } else {
                     (min.max(lo), max.min(hi))
                 };
@@ -291,8 +297,10 @@ impl NumSet {
                 NumSet(Vec::new())
             }
             ValueSet::Range { min, max, step } => {
-                // A grid too fine to count on is continuous; a ULong grid has integer steps.
-                let step = if step.is_finite() && *step > 0.0 && (max - min) / step < 1e12 {
+                // A ULong grid has integer steps; a grid too fine to count on (checked after
+                // that rounding, which turns an unstepped ULong range into a grid) is
+                // continuous.
+                let step = if step.is_finite() && *step > 0.0 {
                     *step
                 } else {
                     0.0
@@ -302,6 +310,7 @@ impl NumSet {
                 } else {
                     step
                 };
+                let step = if (max - min) / step < 1e12 { step } else { 0.0 };
                 let span = Piece::Span {
                     min: *min,
                     max: *max,
@@ -1998,6 +2007,62 @@ mod tests {
                 max: 2.0
             }
         );
+    }
+
+    // Found by the select fuzz target: an unstepped rate range starting at -1e300 is a grid
+    // of integers anchored where f64 cannot count by one, and narrowing it to an exact rate
+    // used to leave 0, delivered as the "exact" 44100.
+    #[test]
+    fn far_anchored_grid_still_meets_the_constraint() {
+        let devices = [mic(
+            "far",
+            "g",
+            vec![mode(
+                ValueSet::Range {
+                    min: -1e300,
+                    max: 48000.0,
+                    step: 0.0,
+                },
+                ValueSet::Fixed(2.0),
+                "S16LE",
+                16,
+            )],
+            ValueSet::Fixed(0.02),
+            0.02,
+        )];
+        let p = run("{sampleRate: {exact: 44100}}", &devices, &CHROMIUM).unwrap();
+        assert_eq!((p.sample_rate, p.native_sample_rate), (44100, 44100));
+        // Contradictory bounds stay unsatisfiable however the grid is anchored.
+        assert_eq!(
+            fails_on(
+                "{sampleRate: {min: 24940, exact: 14958}}",
+                &devices,
+                &CHROMIUM
+            ),
+            "sampleRate"
+        );
+        // A latency grid of 1e11 steps anchored at -1e300: `min + k * step` cannot land
+        // between 0 and 1e289, so narrowing used to return 0 for a minimum of 0.5.
+        let devices = [mic(
+            "far",
+            "g",
+            vec![mode(
+                ValueSet::Fixed(48000.0),
+                ValueSet::Fixed(1.0),
+                "S16LE",
+                16,
+            )],
+            ValueSet::Range {
+                min: -1e300,
+                max: 1e4,
+                step: 1e289,
+            },
+            0.02,
+        )];
+        match run("{latency: {min: 0.5}}", &devices, &NO_DSP) {
+            Ok(p) => assert!(p.latency >= 0.5, "{}", p.latency),
+            Err(e) => assert_eq!(e.constraint(), Some("latency"), "{e}"),
+        }
     }
 
     #[test]

@@ -56,19 +56,59 @@ fn syntax_error(input: &str, e: &json5::Error) -> MediaError {
         Some(code) => code.to_string(),
         None => e.to_string(),
     };
-    // json5 says "EOF parsing object" and places it at the start of the unfinished value.
-    let unfinished = what.strip_prefix("EOF parsing ");
+    // json5 says "EOF parsing <thing>" and places it at the start of the innermost object or
+    // array being read, which is where <thing> starts only when <thing> is that container.
+    let unfinished = what.strip_prefix("EOF parsing ").map(|thing| match thing {
+        "bool" => "boolean",
+        "identifier" => "key",
+        other => other,
+    });
     let msg = match (e.position(), unfinished) {
-        (Some(p), Some(thing)) => format!(
-            "unexpected end of input in the {thing} that starts at line {}, column {}",
-            p.line + 1,
-            p.column + 1
-        ),
+        (Some(p), Some(thing)) => {
+            let container = match char_at(input, p.line, p.column) {
+                Some('{') => "object",
+                Some('[') => "array",
+                _ => "value",
+            };
+            let (line, column) = (p.line + 1, p.column + 1);
+            if thing == container {
+                format!(
+                    "unexpected end of input in the {thing} that starts at line {line}, column {column}"
+                )
+            } else {
+                format!(
+                    "unexpected end of input in an unfinished {thing} inside the {container} \
+                     that starts at line {line}, column {column}"
+                )
+            }
+        }
         (Some(p), None) => format!("{what} at line {}, column {}", p.line + 1, p.column + 1),
         (None, _) if input.trim().is_empty() => "empty input".to_string(),
-        (None, _) => format!("unexpected end of input ({what})"),
+        (None, Some(thing)) => format!("unexpected end of input in an unfinished {thing}"),
+        (None, None) => format!("unexpected end of input ({what})"),
     };
     MediaError::type_error(format!("malformed constraints: {msg}"))
+}
+
+/// The character at a json5 position (line and column from 0, CR LF one line break).
+fn char_at(input: &str, line: usize, column: usize) -> Option<char> {
+    let (mut l, mut c) = (0, 0);
+    let mut chars = input.chars().peekable();
+    while let Some(ch) = chars.next() {
+        if (l, c) == (line, column) {
+            return Some(ch);
+        }
+        if matches!(ch, '\n' | '\r' | '\u{2028}' | '\u{2029}') {
+            if ch == '\r' && chars.peek() == Some(&'\n') {
+                chars.next();
+            }
+            l += 1;
+            c = 0;
+        } else {
+            c += 1;
+        }
+    }
+    None
 }
 
 /// Rejects nesting deeper than [`MAX_DEPTH`] by counting brackets outside strings and comments.
@@ -1109,6 +1149,31 @@ mod tests {
         assert!(m.contains("trailing characters"), "{m}");
         let m = type_error("{video: 'unterminated}");
         assert!(m.contains("malformed"), "{m}");
+        // The position json5 gives for an unfinished string, comment or value is that of the
+        // object or array around it, and is named so.
+        for (input, needle) in [
+            (
+                "{video: {deviceId: 'abc}}",
+                "unfinished string inside the object that starts at line 1, column 9",
+            ),
+            (
+                "{video: true /* never",
+                "unfinished comment inside the object that starts at line 1, column 1",
+            ),
+            (
+                "{audio: [1, ",
+                "unfinished value inside the array that starts at line 1, column 9",
+            ),
+            (
+                "{\r\n video: {\r\n  width: 640",
+                "in the object that starts at line 2, column 9",
+            ),
+            ("{video: tr", "unfinished boolean inside the object"),
+            ("'abc", "unexpected end of input in an unfinished string"),
+        ] {
+            let m = type_error(input);
+            assert!(m.contains(needle), "{input:?}: {m}");
+        }
     }
 
     #[test]

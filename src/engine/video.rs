@@ -367,7 +367,9 @@ fn plan(best: &Best, devices: &[Device], ideals: &Ideals) -> VideoPlan {
         .track_max_frame_rate(ideals)
         .filter(|&r| r < n.f && !fitness::approx_eq(r, n.f));
     let frame_rate = max_frame_rate.unwrap_or(n.f);
-    let resize_mode = if (w, h) == (n.w, n.h) && max_frame_rate.is_none() {
+    // The rescale option winning makes the track crop-and-scale even when its target happens
+    // to be the native size (a required crop-and-scale must not read back as none).
+    let resize_mode = if !best.fit.rescaled && (w, h) == (n.w, n.h) && max_frame_rate.is_none() {
         "none"
     } else {
         "crop-and-scale"

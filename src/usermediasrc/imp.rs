@@ -25,6 +25,10 @@
 //!   went away. It holds only a weak reference to the element and ends with the session.
 //! - Streaming threads only run the pad probes (mute, EOS gate) and, for a tail rebuild, the
 //!   relinking inside an IDLE probe.
+//! - With `permission=prompt` and a `permission-timeout`, `request-permission` is emitted on a
+//!   helper thread (`usermedia-permission`) while the state-changing thread waits for the answer
+//!   at most that long; a handler that never returns keeps its thread and a reference to the
+//!   element, and its late answer is ignored.
 //!
 //! # Locking
 //!
@@ -41,6 +45,10 @@
 //!   never held while posting a message, emitting a signal, changing a child's state or
 //!   calling into the device monitor.
 //! - `handle_message` (any thread) takes only `state`.
+//! - The permission helper thread is a *delegate* of the `ops` holder while it waits for its
+//!   answer (`OpLock::delegate`): a handler setting `constraints` is a callback from inside
+//!   getUserMedia (queued), not a wait for getUserMedia to end (which waits for the handler).
+//! - `permission_panic` is a leaf: held only to set or take its value.
 
 use gst::glib;
 use gst::prelude::*;
@@ -65,6 +73,7 @@ pub(super) static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
 });
 
 const DEFAULT_CONSTRAINTS: &str = r#"{"video": true}"#;
+const DEFAULT_PERMISSION_TIMEOUT_MS: u32 = 60_000;
 
 /// A getUserMedia failure as it reaches the bus (`usermedia-error` details).
 #[derive(Debug, Clone, PartialEq)]
@@ -108,6 +117,7 @@ impl From<MediaError> for UserMediaError {
 pub(super) struct Settings {
     pub constraints: String,
     pub permission: Permission,
+    pub permission_timeout_ms: u32,
     pub echo_probe: Option<String>,
     pub video_enabled: bool,
     pub audio_enabled: bool,
@@ -119,6 +129,7 @@ impl Default for Settings {
         Settings {
             constraints: DEFAULT_CONSTRAINTS.into(),
             permission: Permission::Granted,
+            permission_timeout_ms: DEFAULT_PERMISSION_TIMEOUT_MS,
             echo_probe: None,
             video_enabled: true,
             audio_enabled: true,
@@ -157,6 +168,9 @@ pub(super) struct State {
     /// True while READY→PAUSED builds the tracks: child errors then mean the device failed to
     /// open or start.
     pub starting: bool,
+    /// While starting: the first device found busy (deviceId, its NotReadableError), to be
+    /// dropped from the candidates before trying again.
+    pub busy: Option<(String, UserMediaError)>,
     /// The constraints the running tracks were selected with.
     pub applied: Option<engine::MediaStreamConstraints>,
     /// Elements being brought up by a swap: their errors are the swap's failure, not the
@@ -184,6 +198,8 @@ pub struct UserMediaSrc {
     pub(super) settings: Mutex<Settings>,
     pub(super) state: Mutex<State>,
     pub(super) ops: OpLock,
+    /// Set by the handler wrapper of `connect_request_permission` when the handler panicked.
+    permission_panic: Mutex<Option<String>>,
 }
 
 pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -222,6 +238,12 @@ impl ObjectImpl for UserMediaSrc {
                 glib::ParamSpecEnum::builder_with_default("permission", Permission::Granted)
                     .nick("Permission")
                     .blurb("Whether capture is allowed: granted (no question asked), denied (NotAllowedError, no device opened), or prompt (the request-permission signal decides; no handler means denied).")
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecUInt::builder("permission-timeout")
+                    .nick("Permission timeout")
+                    .blurb("Milliseconds to wait for the answer of request-permission (permission=prompt) before failing with NotAllowedError \"permission request timed out\". The signal is then emitted from a helper thread; a handler still running when the time is up keeps that thread (and a reference to the element) until it returns, and its answer is ignored. 0: wait forever, emitting from the thread changing the state.")
+                    .default_value(DEFAULT_PERMISSION_TIMEOUT_MS)
                     .mutable_ready()
                     .build(),
                 glib::ParamSpecString::builder("echo-probe")
@@ -299,6 +321,10 @@ impl ObjectImpl for UserMediaSrc {
             "failover" => {
                 lock(&self.settings).failover = value.get().expect("type checked upstream");
             }
+            "permission-timeout" => {
+                lock(&self.settings).permission_timeout_ms =
+                    value.get().expect("type checked upstream");
+            }
             _ => unimplemented!(),
         }
     }
@@ -311,6 +337,7 @@ impl ObjectImpl for UserMediaSrc {
             "video-enabled" => lock(&self.settings).video_enabled.to_value(),
             "audio-enabled" => lock(&self.settings).audio_enabled.to_value(),
             "failover" => lock(&self.settings).failover.to_value(),
+            "permission-timeout" => lock(&self.settings).permission_timeout_ms.to_value(),
             "settings" => serde_json::Value::Object(lock(&self.state).settings.clone())
                 .to_string()
                 .to_value(),
@@ -331,7 +358,9 @@ impl ObjectImpl for UserMediaSrc {
     fn dispose(&self) {
         // Normally gone at PAUSED→READY; an element dropped while running still stops hearing
         // about devices.
-        if let Some(session) = lock(&self.state).session.take() {
+        // (`state` is released before calling into the device monitor.)
+        let session = lock(&self.state).session.take();
+        if let Some(session) = session {
             device::unsubscribe(session.subscription);
         }
     }
@@ -381,16 +410,54 @@ impl ElementImpl for UserMediaSrc {
         match transition {
             gst::StateChange::ReadyToPaused => {
                 let guard = self.ops.acquire(None);
-                if let Err(e) = self.start() {
-                    self.post_error(&e, false);
-                    let inactive = self.teardown();
-                    drop(guard);
-                    self.post_inactive(inactive);
-                    return Err(gst::StateChangeError);
-                }
-                lock(&self.state).starting = true;
-                let res = self.parent_change_state(transition);
-                lock(&self.state).starting = false;
+                // S4.8: a device that turns out to be busy is dropped from the candidates and
+                // getUserMedia goes on with the others; with none left, the answer is the busy
+                // device's NotReadableError.
+                let mut excluded: Vec<String> = Vec::new();
+                let mut busy_error: Option<UserMediaError> = None;
+                let res = loop {
+                    if let Err(e) = self.start(&excluded) {
+                        let e = match busy_error {
+                            Some(busy)
+                                if matches!(e.name, "NotFoundError" | "OverconstrainedError") =>
+                            {
+                                busy
+                            }
+                            _ => e,
+                        };
+                        self.post_error(&e, false);
+                        let inactive = self.teardown();
+                        drop(guard);
+                        self.post_inactive(inactive);
+                        return Err(gst::StateChangeError);
+                    }
+                    lock(&self.state).starting = true;
+                    let res = self.parent_change_state(transition);
+                    let busy = {
+                        let mut state = lock(&self.state);
+                        state.starting = false;
+                        state.busy.take()
+                    };
+                    match (res, busy) {
+                        (Err(_), Some((device_id, e))) => {
+                            gst::info!(
+                                CAT,
+                                imp = self,
+                                "{device_id} is busy: trying the other candidates"
+                            );
+                            // These tracks never went active: no indicator to turn off.
+                            let _ = self.teardown();
+                            excluded.push(device_id);
+                            busy_error = Some(e);
+                        }
+                        (res, busy) => {
+                            if let Some((_, e)) = busy {
+                                self.post_error(&e, false);
+                            }
+                            break res;
+                        }
+                    }
+                };
                 let inactive = if res.is_err() {
                     Some(self.teardown())
                 } else {
@@ -456,8 +523,9 @@ impl BinImpl for UserMediaSrc {
 
 impl UserMediaSrc {
     /// getUserMedia: parse, select, ask, then build the tracks (children, ghost pads) and start
-    /// listening to device changes.
-    fn start(&self) -> Result<(), UserMediaError> {
+    /// listening to device changes. `excluded`: devices found busy by earlier attempts of this
+    /// getUserMedia (permission is then already granted).
+    fn start(&self, excluded: &[String]) -> Result<(), UserMediaError> {
         let settings = lock(&self.settings).clone();
         let constraints = engine::parse::parse(&settings.constraints)?;
 
@@ -478,7 +546,10 @@ impl UserMediaSrc {
         .into_iter()
         .flatten()
         .collect();
-        let entries = device::enumerate_kinds(&kinds);
+        let entries: Vec<DeviceEntry> = device::enumerate_kinds(&kinds)
+            .into_iter()
+            .filter(|e| !excluded.contains(&e.info.device_id))
+            .collect();
         let devices: Vec<engine::Device> = entries.iter().map(|e| e.info.clone()).collect();
         let echo_probe = self.echo_probe_name(&settings);
         let audio_env = self.audio_environment(echo_probe.as_deref());
@@ -502,13 +573,12 @@ impl UserMediaSrc {
             gst::debug!(CAT, imp = self, "audio choice: {a:?}");
         }
 
-        if settings.permission == Permission::Prompt && !self.ask_permission(&selection, &entries) {
-            return Err(UserMediaError::new(
-                "NotAllowedError",
-                "permission to capture was not granted",
-            ));
+        if excluded.is_empty() {
+            if settings.permission == Permission::Prompt {
+                self.ask_permission(&selection, &entries, settings.permission_timeout_ms)?;
+            }
+            self.post_permission("granted");
         }
-        self.post_permission("granted");
 
         let mut configs = Vec::new();
         if let Some(plan) = &selection.video {
@@ -561,13 +631,15 @@ impl UserMediaSrc {
         }
         obj.no_more_pads();
         let session = live::open_session(&obj);
+        let tx = session.tx.clone();
+        // Registered first: the worker drops events of a session that is not the current one.
+        lock(&self.state).session = Some(session);
         // Set from a callback during getUserMedia (e.g. the permission handler): apply once up.
         let current = lock(&self.settings).constraints.clone();
         if current != settings.constraints {
             lock(&self.settings).constraints = settings.constraints.clone();
-            let _ = session.tx.send(Event::Apply(current));
+            let _ = tx.send(Event::Apply(current));
         }
-        lock(&self.state).session = Some(session);
         obj.notify("settings");
         obj.notify("capabilities");
         Ok(())
@@ -729,7 +801,13 @@ impl UserMediaSrc {
         }
     }
 
-    fn ask_permission(&self, selection: &engine::Selection, entries: &[DeviceEntry]) -> bool {
+    /// Emits `request-permission` and waits for the answer, at most `timeout_ms` (0: forever).
+    fn ask_permission(
+        &self,
+        selection: &engine::Selection,
+        entries: &[DeviceEntry],
+        timeout_ms: u32,
+    ) -> Result<(), UserMediaError> {
         self.post_permission("prompt");
         let mut b = gst::Structure::builder("usermedia-permission-request")
             .field("video", selection.video.is_some())
@@ -740,14 +818,68 @@ impl UserMediaSrc {
         if let Some(a) = &selection.audio {
             b = b.field("audio-label", &entries[a.device].info.label);
         }
-        let granted = self
-            .obj()
-            .emit_by_name::<bool>("request-permission", &[&b.build()]);
-        if !granted {
-            self.post_permission("denied");
-        }
-        gst::info!(CAT, imp = self, "permission prompt answered {granted}");
-        granted
+        let request = b.build();
+        *lock(&self.permission_panic) = None;
+        let answer = if timeout_ms == 0 {
+            Some(
+                self.obj()
+                    .emit_by_name::<bool>("request-permission", &[&request]),
+            )
+        } else {
+            // On a helper thread, so that a handler that never returns cannot hang the state
+            // change. The helper acts for this thread (which holds `ops`): a handler setting
+            // `constraints` is a callback from inside getUserMedia, not a wait for it to end.
+            let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+            let (tx, rx) = std::sync::mpsc::sync_channel(1);
+            let obj = self.obj().clone();
+            let helper = std::thread::Builder::new()
+                .name("usermedia-permission".into())
+                .spawn(move || {
+                    if go_rx.recv().is_err() {
+                        return;
+                    }
+                    let granted = obj.emit_by_name::<bool>("request-permission", &[&request]);
+                    // Not kept while telling: the element may go away as soon as start() ends.
+                    drop(obj);
+                    let _ = tx.send(granted);
+                })
+                .map_err(|e| {
+                    UserMediaError::new(
+                        "AbortError",
+                        format!("cannot ask for permission: no thread: {e}"),
+                    )
+                })?
+                .thread()
+                .id();
+            self.ops.delegate(helper);
+            let _ = go_tx.send(());
+            let answer = rx
+                .recv_timeout(std::time::Duration::from_millis(timeout_ms.into()))
+                .ok();
+            self.ops.revoke(helper);
+            answer
+        };
+        let panicked = lock(&self.permission_panic).take();
+        gst::info!(CAT, imp = self, "permission prompt answered {answer:?}");
+        let refusal = match (answer, panicked) {
+            (Some(true), _) => return Ok(()),
+            (Some(false), Some(panic)) => format!("permission handler panicked: {panic}"),
+            (Some(false), None) => "permission to capture was not granted".into(),
+            (None, _) => format!("permission request timed out after {timeout_ms} ms"),
+        };
+        self.post_permission("denied");
+        Err(UserMediaError::new("NotAllowedError", refusal))
+    }
+
+    /// Called by the handler wrapper of `connect_request_permission` when the handler panicked
+    /// (it then answers "denied").
+    pub(super) fn permission_handler_panicked(&self, message: String) {
+        gst::error!(
+            CAT,
+            imp = self,
+            "request-permission handler panicked: {message}"
+        );
+        *lock(&self.permission_panic) = Some(message);
     }
 
     /// The webrtcechoprobe giving echo cancellation its reference: the `echo-probe` property,
@@ -798,6 +930,12 @@ impl UserMediaSrc {
             return Route::Swallow;
         }
         if state.starting {
+            if e.name == "NotReadableError" {
+                // Answered by trying the other candidates (see change_state).
+                let device_id = track.config.device_id().to_string();
+                state.busy.get_or_insert((device_id, e));
+                return Route::Swallow;
+            }
             return Route::Post(e);
         }
         let Some(session) = &state.session else {

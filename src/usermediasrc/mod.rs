@@ -31,6 +31,7 @@
  */
 use gst::glib;
 use gst::prelude::*;
+use gst::subclass::prelude::*;
 
 mod chain;
 mod imp;
@@ -60,6 +61,41 @@ pub enum Permission {
 
 glib::wrapper! {
     pub struct UserMediaSrc(ObjectSubclass<imp::UserMediaSrc>) @extends gst::Bin, gst::Element, gst::Object, @implements gst::ChildProxy;
+}
+
+impl UserMediaSrc {
+    /// Connects a `request-permission` handler: `f` gets the element and the
+    /// `usermedia-permission-request` structure and returns whether capture is allowed.
+    ///
+    /// Prefer this to a plain `connect("request-permission", …)`: a panic in `f` is caught and
+    /// counts as a refusal (the element fails with NotAllowedError "permission handler
+    /// panicked: …"), whereas a panic in a closure connected with `connect` cannot unwind through
+    /// GLib's C signal marshaller and aborts the process (as does a closure returning no value
+    /// or a non-boolean).
+    pub fn connect_request_permission<F>(&self, f: F) -> glib::SignalHandlerId
+    where
+        F: Fn(&UserMediaSrc, &gst::StructureRef) -> bool + Send + Sync + 'static,
+    {
+        self.connect("request-permission", false, move |args| {
+            let obj = args.first().and_then(|v| v.get::<UserMediaSrc>().ok());
+            let request = args.get(1).and_then(|v| v.get::<&gst::StructureRef>().ok());
+            let (Some(obj), Some(request)) = (obj, request) else {
+                return Some(false.to_value());
+            };
+            let answer =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&obj, request)));
+            let granted = answer.unwrap_or_else(|panic| {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "(no message)".into());
+                obj.imp().permission_handler_panicked(message);
+                false
+            });
+            Some(granted.to_value())
+        })
+    }
 }
 
 pub fn register(plugin: &gst::Plugin) -> Result<(), glib::BoolError> {

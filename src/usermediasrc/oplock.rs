@@ -21,6 +21,9 @@ use std::time::{Duration, Instant};
 pub(super) struct OpLock {
     owner: Mutex<Option<ThreadId>>,
     cond: Condvar,
+    /// A thread acting for the owner (the permission prompt's helper thread): to `acquire` it is
+    /// the owner. Ends with [`OpLock::revoke`] or when the owner releases the lock.
+    delegate: Mutex<Option<ThreadId>>,
 }
 
 pub(super) enum Acquire<'a> {
@@ -46,7 +49,7 @@ impl OpLock {
                     *owner = Some(me);
                     return Acquire::Acquired(OpGuard { lock: self });
                 }
-                Some(t) if t == me => return Acquire::Reentrant,
+                Some(t) if t == me || self.is_delegate(me) => return Acquire::Reentrant,
                 Some(_) => (),
             }
             owner = match deadline {
@@ -66,8 +69,28 @@ impl OpLock {
     }
 }
 
+impl OpLock {
+    /// Lets `thread` act for the current owner (see `delegate`).
+    pub fn delegate(&self, thread: ThreadId) {
+        *self.delegate.lock().unwrap_or_else(|e| e.into_inner()) = Some(thread);
+    }
+
+    /// Ends `thread`'s delegation.
+    pub fn revoke(&self, thread: ThreadId) {
+        let mut delegate = self.delegate.lock().unwrap_or_else(|e| e.into_inner());
+        if *delegate == Some(thread) {
+            *delegate = None;
+        }
+    }
+
+    fn is_delegate(&self, thread: ThreadId) -> bool {
+        *self.delegate.lock().unwrap_or_else(|e| e.into_inner()) == Some(thread)
+    }
+}
+
 impl Drop for OpGuard<'_> {
     fn drop(&mut self) {
+        *self.lock.delegate.lock().unwrap_or_else(|e| e.into_inner()) = None;
         *self.lock.owner.lock().unwrap_or_else(|e| e.into_inner()) = None;
         self.lock.cond.notify_all();
     }
@@ -92,6 +115,25 @@ mod tests {
                 Acquire::TimedOut
             )
         });
+        assert!(t.join().unwrap());
+        // A delegate of the owner is the owner, until revoked.
+        let other = lock.clone();
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let t = std::thread::spawn(move || {
+            let _ = rx.recv();
+            let first = matches!(other.acquire(None), Acquire::Reentrant);
+            let _ = rx.recv();
+            let second = matches!(
+                other.acquire(Some(Duration::from_millis(20))),
+                Acquire::TimedOut
+            );
+            first && second
+        });
+        lock.delegate(t.thread().id());
+        tx.send(()).unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        lock.revoke(t.thread().id());
+        tx.send(()).unwrap();
         assert!(t.join().unwrap());
         drop(guard);
         let other = lock.clone();

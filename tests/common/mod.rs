@@ -2,6 +2,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod watchdog;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 

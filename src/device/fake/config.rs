@@ -51,13 +51,27 @@ impl Source {
     }
 }
 
-/// Why opening a fake device fails, as a real device would.
+/// How a fake device fails, as a real device would.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FakeError {
-    /// In use by another process (v4l2 EBUSY): NotReadableError.
+    /// Opening fails: in use by another process (v4l2 EBUSY): NotReadableError.
     Busy,
-    /// Refused by the OS (EACCES, a portal saying no): NotAllowedError.
+    /// Opening fails: refused by the OS (EACCES, a portal saying no): NotAllowedError.
     Denied,
+    /// Opens and streams, then fails mid-stream after this many buffers (`"fail-after:N"`), as a
+    /// camera whose driver stops delivering does: RESOURCE READ error, then a flow error.
+    FailAfter(u64),
+}
+
+impl FakeError {
+    /// The `"error"` value naming this failure.
+    pub fn name(&self) -> String {
+        match self {
+            FakeError::Busy => "busy".into(),
+            FakeError::Denied => "denied".into(),
+            FakeError::FailAfter(n) => format!("fail-after:{n}"),
+        }
+    }
 }
 
 /// One fake device.
@@ -149,6 +163,13 @@ fn entry(item: serde_json::Value) -> Result<FakeEntry, String> {
         None | Some("") => None,
         Some("busy") => Some(FakeError::Busy),
         Some("denied") => Some(FakeError::Denied),
+        Some(e) if e.starts_with("fail-after:") => match e["fail-after:".len()..].trim().parse() {
+            Ok(n) => Some(FakeError::FailAfter(n)),
+            Err(_) => {
+                gst::warning!(CAT, "{}: bad buffer count in {:?} ignored", ENV_VAR, e);
+                None
+            }
+        },
         Some(e) => {
             gst::warning!(CAT, "{}: unknown error {:?} ignored", ENV_VAR, e);
             None
@@ -201,11 +222,13 @@ mod tests {
             {"kind": "speaker", "deviceId": "x", "caps": "audio/x-raw"},
             {"kind": "videoinput", "deviceId": "nocaps"},
             {"kind": "videoinput", "deviceId": "badcaps", "caps": "video/x-raw,width=[1"},
-            {"kind": "videoinput", "deviceId": "cam1", "caps": "video/x-raw,format=I420,width=320,height=240", "error": "denied"}
+            {"kind": "videoinput", "deviceId": "cam1", "caps": "video/x-raw,format=I420,width=320,height=240", "error": "denied"},
+            {"kind": "videoinput", "deviceId": "cam2", "caps": "video/x-raw,format=I420,width=320,height=240", "error": "fail-after:25"},
+            {"kind": "videoinput", "deviceId": "cam3", "caps": "video/x-raw,format=I420,width=320,height=240", "error": "fail-after:x"}
         ]"#;
         let entries = parse(json).unwrap();
         let ids: Vec<_> = entries.iter().map(|e| e.device_id.as_str()).collect();
-        assert_eq!(ids, ["cam0", "mic0", "cam1"]);
+        assert_eq!(ids, ["cam0", "mic0", "cam1", "cam2", "cam3"]);
         assert_eq!(entries[0].kind, Kind::Video);
         assert_eq!(entries[0].display_name(), "Front camera");
         assert_eq!(entries[0].group_id.as_deref(), Some("g0"));
@@ -214,6 +237,9 @@ mod tests {
         assert_eq!(entries[1].error, Some(FakeError::Busy));
         assert_eq!(entries[1].display_name(), "mic0");
         assert_eq!(entries[2].error, Some(FakeError::Denied));
+        assert_eq!(entries[3].error, Some(FakeError::FailAfter(25)));
+        assert_eq!(entries[3].error.unwrap().name(), "fail-after:25");
+        assert_eq!(entries[4].error, None);
     }
 
     #[test]

@@ -31,13 +31,7 @@ impl FakeDevice {
             .field("usermedia.device-id", entry.device_id.as_str())
             .field_if_some("usermedia.group-id", entry.group_id.as_deref())
             .field_if_some("usermedia.facing-mode", entry.facing_mode.as_deref())
-            .field_if_some(
-                "usermedia.error",
-                entry.error.map(|e| match e {
-                    super::config::FakeError::Busy => "busy",
-                    super::config::FakeError::Denied => "denied",
-                }),
-            )
+            .field_if_some("usermedia.error", entry.error.map(|e| e.name()))
             .field("device.api", "usermedia-fake")
             .field("is-default", is_default)
             .build();

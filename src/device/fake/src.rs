@@ -9,9 +9,11 @@
 //! `usermediafakesrc`: the live source behind a fake device.
 //!
 //! A bin with one `src` ghost pad. Like a camera driver it opens the device at NULL→READY (where
-//! `busy` / `denied` entries fail), and it configures the capture at READY→PAUSED from what
-//! downstream accepts: raw modes come straight from `videotestsrc`, `image/jpeg` modes are really
-//! encoded by `jpegenc`, microphones are an `audiotestsrc` sine.
+//! `busy` / `denied` entries fail, and so does an entry gone from an `@file` list: "Device
+//! disappeared"), and it configures the capture at READY→PAUSED from what downstream accepts: raw
+//! modes come straight from `videotestsrc`, `image/jpeg` modes are really encoded by `jpegenc`,
+//! microphones are an `audiotestsrc` sine. A `fail-after:N` entry fails mid-stream after N
+//! buffers.
 
 use gst::glib;
 use gst::prelude::*;
@@ -35,6 +37,7 @@ impl FakeSrc {
 
 mod imp {
     use std::str::FromStr;
+    use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::{LazyLock, Mutex};
 
     use super::*;
@@ -227,6 +230,22 @@ mod imp {
                 );
                 return Err(gst::StateChangeError);
             };
+            // A device of an `@file` list is looked up again when opened: an entry that is no
+            // longer there was unplugged since it was enumerated.
+            let id = entry.device_id.clone();
+            let Some(entry) = current(entry) else {
+                gst::element_imp_error!(
+                    self,
+                    gst::ResourceError::NotFound,
+                    ("Device disappeared"),
+                    [
+                        "Fake device '{}' is no longer listed in the {} file",
+                        id,
+                        config::ENV_VAR
+                    ]
+                );
+                return Err(gst::StateChangeError);
+            };
             match entry.error {
                 Some(FakeError::Busy) => {
                     gst::element_imp_error!(
@@ -246,7 +265,7 @@ mod imp {
                     );
                     return Err(gst::StateChangeError);
                 }
-                None => (),
+                Some(FakeError::FailAfter(_)) | None => (),
             }
             gst::debug!(CAT, imp = self, "Opened fake device {:?}", entry.device_id);
             *self.opened.lock().unwrap_or_else(|e| e.into_inner()) = Some(entry);
@@ -364,7 +383,41 @@ mod imp {
                 self.teardown();
                 return Err(gst::StateChangeError);
             }
+            if let (Some(FakeError::FailAfter(n)), Some(pad)) = (entry.error, &target) {
+                self.fail_after(pad, n, &entry.device_id);
+            }
             Ok(())
+        }
+
+        /// After `n` buffers, fails like a camera whose driver stops delivering: a RESOURCE READ
+        /// error, then a flow error for the streaming thread (whose source then posts its own
+        /// "Internal data stream error" and pushes EOS, as v4l2src does).
+        fn fail_after(&self, pad: &gst::Pad, n: u64, device_id: &str) {
+            let count = AtomicU64::new(0);
+            let weak = self.obj().downgrade();
+            let id = device_id.to_string();
+            pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
+                let i = count.fetch_add(1, Ordering::Relaxed);
+                if i < n {
+                    return gst::PadProbeReturn::Ok;
+                }
+                if i == n
+                    && let Some(obj) = weak.upgrade()
+                {
+                    gst::element_error!(
+                        obj,
+                        gst::ResourceError::Read,
+                        ("Could not read from the device"),
+                        [
+                            "Fake device '{}' stopped delivering after {} buffers (fail-after)",
+                            id,
+                            n
+                        ]
+                    );
+                }
+                info.flow_res = Err(gst::FlowError::Error);
+                gst::PadProbeReturn::Handled
+            });
         }
 
         fn teardown(&self) {
@@ -378,6 +431,23 @@ mod imp {
                     let _ = obj.remove(&child);
                 }
             }
+        }
+    }
+
+    /// The entry to open: for an `@file` list the file's current entry with this deviceId
+    /// (`None`: gone); the entry as enumerated when the list is inline, or when the file cannot
+    /// be read as a list just now (caught mid-write).
+    fn current(entry: FakeEntry) -> Option<FakeEntry> {
+        let Some(source @ config::Source::File(_)) = config::Source::from_env() else {
+            return Some(entry);
+        };
+        let Some(text) = source.read() else {
+            // The file itself is gone: so are its devices.
+            return None;
+        };
+        match config::parse(&text) {
+            Ok(entries) => entries.into_iter().find(|e| e.device_id == entry.device_id),
+            Err(_) => Some(entry),
         }
     }
 

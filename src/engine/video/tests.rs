@@ -3046,3 +3046,12 @@ fn trace_reports_every_candidate_without_changing_the_choice() {
         "{lines:#?}"
     );
 }
+
+#[test]
+fn required_crop_and_scale_is_reported_even_at_the_native_size() {
+    let p = pick(&basic(ConstraintSet {
+        resize_mode: s_exact(&["crop-and-scale"]),
+        ..Default::default()
+    }));
+    assert_eq!(p.settings.resize_mode, "crop-and-scale");
+}
