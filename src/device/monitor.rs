@@ -474,9 +474,9 @@ fn prestart_providers(kinds: &[Kind]) {
     };
     std::thread::scope(|scope| {
         for f in &factories {
-            let spawned = std::thread::Builder::new()
-                .name("usermedia-probe".into())
-                .spawn_scoped(scope, move || start(f));
+            // Unnamed: threads a provider starts (PipeWire's loops, v4l2's udev thread) inherit
+            // the name, and they outlive the probe.
+            let spawned = std::thread::Builder::new().spawn_scoped(scope, move || start(f));
             if spawned.is_err() {
                 start(f);
             }
