@@ -485,6 +485,14 @@ fn cpu_per_frame(desc: &str, window: Duration) {
         frames.load(Ordering::Relaxed),
         Instant::now(),
     );
+    // The element's own threads (device list worker, live-track worker): what it runs besides
+    // the streaming path.
+    let threads1 = thread_times();
+    let own: u64 = threads1
+        .iter()
+        .filter(|(_, (name, _))| name.starts_with("usermedia"))
+        .map(|(tid, (_, t))| t - threads0.get(tid).map_or(0, |(_, t)| *t))
+        .sum();
     if std::env::var_os("BENCH_THREADS").is_some() {
         for (tid, (name, t)) in thread_times() {
             let before = threads0.get(&tid).map_or(0, |(_, t)| *t);
@@ -516,6 +524,7 @@ fn cpu_per_frame(desc: &str, window: Duration) {
         "cpu_load",
         (c1 - c0).as_secs_f64() / (t1 - t0).as_secs_f64(),
     );
+    result("own_threads_per_frame", own as f64 / 1e9 / n as f64);
     println!("CAPS {caps}");
 }
 
@@ -1123,11 +1132,13 @@ fn run_backend(b: Backend, env: &ChildEnv, o: &Options, notes: &mut Vec<String>)
             row.pairs.a = values(&samples[0], "cpu_per_frame");
             row.pairs.b = values(&samples[i], "cpu_per_frame");
             row.note = format!(
-                "{:.1} / {:.1} fps; CPU load {:.1} % / {:.1} %",
+                "{:.1} / {:.1} fps; CPU load {:.1} % / {:.1} %; usermediasrc's own threads \
+                 {:.2} µs/frame",
                 median(&values(&samples[0], "fps")),
                 median(&values(&samples[i], "fps")),
                 median(&values(&samples[0], "cpu_load")) * 100.0,
-                median(&values(&samples[i], "cpu_load")) * 100.0
+                median(&values(&samples[i], "cpu_load")) * 100.0,
+                median(&values(&samples[0], "own_threads_per_frame")) * 1e6
             );
             rows.push(row);
         }
