@@ -25,7 +25,11 @@ fn example(name: &str, args: &[&str], fake: &str) -> Output {
         .unwrap()
         .join("examples")
         .join(name);
-    assert!(path.exists(), "{} not built", path.display());
+    assert!(
+        path.exists(),
+        "{} not built: run `cargo build --examples` (scripts/test.sh does) or plain `cargo test`",
+        path.display()
+    );
     Command::new(&path)
         .args(args)
         .env("GST_USERMEDIA_FAKE_DEVICES", fake)
