@@ -32,8 +32,10 @@
 //! 4. applyConstraints: from setting `constraints` (640x360 → 320x180 on the same device) to the
 //!    first buffer of the new size at the sink, against changing a hand-written capsfilter.
 //!
-//! Samples are taken in ABBA order (A first in even rounds, B first in odd ones); A/B is the
-//! median of the per-round ratios, so slow drifts of the machine's load cancel out.
+//! Samples are taken in ABBA order (A first in even rounds, B first in odd ones; with three
+//! variants the order rotates). For CPU times A/B is the median of the per-round ratios, so slow
+//! drifts of the machine's load cancel out; for times to first buffer, whose noise is per sample
+//! (when the camera's next frame comes), it is the ratio of the medians.
 //!
 //! The program re-invokes itself (`child …`) for the measurements, so each backend runs in its
 //! own processes: `GST_USERMEDIA_FAKE_DEVICES` is read once per process.
@@ -847,8 +849,9 @@ impl Pairs {
         }
     }
 
-    /// Median of the per-round ratios A/B.
-    fn ratio(&self) -> f64 {
+    /// Median of the per-round ratios A/B: for measurements whose noise is the machine's load
+    /// drifting between rounds, which each round's ratio cancels.
+    fn paired_ratio(&self) -> f64 {
         let r: Vec<f64> = self.a.iter().zip(&self.b).map(|(a, b)| a / b).collect();
         median(&r)
     }
@@ -864,6 +867,8 @@ struct Row {
     goal: Goal,
     /// Replaces the computed status.
     status: Option<String>,
+    /// A/B from per-round ratios (CPU rows) rather than from the medians.
+    paired: bool,
     note: String,
 }
 
@@ -890,7 +895,18 @@ impl Row {
             pairs: Pairs::default(),
             goal,
             status: None,
+            paired: unit == "µs",
             note: String::new(),
+        }
+    }
+
+    /// A/B: the median of the per-round ratios where rounds are paired, else the ratio of the
+    /// medians (times to first buffer, whose noise is per sample: the camera's frame phase).
+    fn ratio(&self) -> f64 {
+        if self.paired {
+            self.pairs.paired_ratio()
+        } else {
+            median(&self.pairs.a) / median(&self.pairs.b)
         }
     }
 
@@ -898,11 +914,7 @@ impl Row {
         if let Some(s) = &self.status {
             return s.clone();
         }
-        let (a, b, r) = (
-            median(&self.pairs.a),
-            median(&self.pairs.b),
-            self.pairs.ratio(),
-        );
+        let (a, b, r) = (median(&self.pairs.a), median(&self.pairs.b), self.ratio());
         let met = match self.goal {
             Goal::None => return String::new(),
             _ if !r.is_finite() => return "n/a".into(),
@@ -937,7 +949,7 @@ impl Row {
                 "n/a".into()
             }
         };
-        let r = self.pairs.ratio();
+        let r = self.ratio();
         let ratio = |x: f64| {
             if self.unit.is_empty() {
                 String::new()
@@ -1012,7 +1024,10 @@ fn orchestrate(args: &[String]) {
     }
     println!();
     println!(
-        "Medians over the rounds; A/B is the median of the per-round ratios (B/A its inverse). \
+        "Medians over the rounds. A/B: for CPU times, the median of the per-round ratios (each round \
+         runs A and B back to back, which cancels the machine's load drifting); for times, the \
+         ratio of the medians (their noise is per sample: when the camera's next frame comes). \
+         B/A is its inverse. \
          A: `usermediasrc constraints=\"{{video: {{deviceId: {{exact: …}}, …}}}}\"`; B: the \
          source element the device creates, its fixed native caps, and for the scaling rows \
          `videoscale ! capsfilter ! videorate drop-only=true ! capsfilter` (applyConstraints: \
@@ -1095,8 +1110,10 @@ fn run_backend(b: Backend, env: &ChildEnv, o: &Options, notes: &mut Vec<String>)
             "ms",
             Goal::RatioOrAbs(1.05, 0.001),
         );
-        let r = run_child(env, &["ttfb-warm", b.name, &o.rounds.to_string()]);
-        for round in 0..o.rounds {
+        // Cheap samples, and the camera's frame phase makes each one noisy: take more.
+        let warm_rounds = o.rounds * 4;
+        let r = run_child(env, &["ttfb-warm", b.name, &warm_rounds.to_string()]);
+        for round in 0..warm_rounds {
             for v in [Variant::A, Variant::B] {
                 row.pairs
                     .push(v, r[&format!("ttfb.{}.{round}", v.name())][0]);
@@ -1344,7 +1361,7 @@ fn machine_markdown(before: &str, after: &str, elapsed: Duration, o: &Options) -
          | OS, kernel | {os}, Linux {kernel} |\n\
          | GStreamer | {} (PipeWire plugin {pipewire}) |\n\
          | build | release (`cargo run --release --example bench_pipeline`), commit {commit} |\n\
-         | rounds | {} (time to first buffer, applyConstraints), {} × {} s (CPU) |\n\
+         | rounds | {} (first element, applyConstraints), {} (later elements), {} × {} s (CPU) |\n\
          | load average (1, 5, 15 min) | {before} at the start, {after} at the end |\n\
          | run time | {:.0} s |\n",
         std::thread::available_parallelism()
@@ -1352,6 +1369,7 @@ fn machine_markdown(before: &str, after: &str, elapsed: Duration, o: &Options) -
             .unwrap_or(0),
         gst::version_string(),
         o.rounds,
+        o.rounds * 4,
         o.cpu_rounds,
         o.cpu_seconds,
         elapsed.as_secs_f64()
