@@ -1111,7 +1111,7 @@ fn run_backend(b: Backend, env: &ChildEnv, o: &Options, notes: &mut Vec<String>)
             Goal::RatioOrAbs(1.05, 0.001),
         );
         // Cheap samples, and the camera's frame phase makes each one noisy: take more.
-        let warm_rounds = o.rounds * 4;
+        let warm_rounds = o.rounds * 10;
         let r = run_child(env, &["ttfb-warm", b.name, &warm_rounds.to_string()]);
         for round in 0..warm_rounds {
             for v in [Variant::A, Variant::B] {
@@ -1369,7 +1369,7 @@ fn machine_markdown(before: &str, after: &str, elapsed: Duration, o: &Options) -
             .unwrap_or(0),
         gst::version_string(),
         o.rounds,
-        o.rounds * 4,
+        o.rounds * 10,
         o.cpu_rounds,
         o.cpu_seconds,
         elapsed.as_secs_f64()
