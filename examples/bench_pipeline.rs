@@ -749,7 +749,7 @@ fn usage() -> ! {
 fn parse_options(args: &[String]) -> Options {
     let mut o = Options {
         rounds: 30,
-        cpu_rounds: 8,
+        cpu_rounds: 12,
         cpu_seconds: 3.0,
         backends: vec!["fake".into(), "vdev".into()],
         only: Vec::new(),
@@ -860,8 +860,22 @@ impl Pairs {
     /// Median of the per-round ratios A/B: for measurements whose noise is the machine's load
     /// drifting between rounds, which each round's ratio cancels.
     fn paired_ratio(&self) -> f64 {
-        let r: Vec<f64> = self.a.iter().zip(&self.b).map(|(a, b)| a / b).collect();
-        median(&r)
+        median(&self.round_ratios())
+    }
+
+    fn round_ratios(&self) -> Vec<f64> {
+        self.a.iter().zip(&self.b).map(|(a, b)| a / b).collect()
+    }
+
+    /// The middle half of the per-round ratios, as "p25–p75": how noisy the rounds were.
+    fn spread(&self) -> String {
+        let mut r = self.round_ratios();
+        if r.len() < 4 {
+            return String::new();
+        }
+        r.sort_by(|a, b| a.total_cmp(b));
+        let n = r.len();
+        format!("{:.2}–{:.2}", r[n / 4], r[(3 * n) / 4])
     }
 }
 
@@ -1166,12 +1180,13 @@ fn run_backend(b: Backend, env: &ChildEnv, o: &Options, notes: &mut Vec<String>)
             row.pairs.b = values(&samples[i], "cpu_per_frame");
             row.note = format!(
                 "{:.1} / {:.1} fps; CPU load {:.1} % / {:.1} %; usermediasrc's own threads \
-                 {:.2} µs/frame",
+                 {:.2} µs/frame; round ratios {}",
                 median(&values(&samples[0], "fps")),
                 median(&values(&samples[i], "fps")),
                 median(&values(&samples[0], "cpu_load")) * 100.0,
                 median(&values(&samples[i], "cpu_load")) * 100.0,
-                median(&values(&samples[0], "own_threads_per_frame")) * 1e6
+                median(&values(&samples[0], "own_threads_per_frame")) * 1e6,
+                row.pairs.spread()
             );
             rows.push(row);
         }
@@ -1248,9 +1263,10 @@ fn run_backend(b: Backend, env: &ChildEnv, o: &Options, notes: &mut Vec<String>)
             row.pairs.a = values(0, "cpu_per_frame");
             row.pairs.b = values(i, "cpu_per_frame");
             row.note = format!(
-                "{:.1} / {:.1} fps",
+                "{:.1} / {:.1} fps; round ratios {}",
                 median(&values(0, "fps")),
-                median(&values(i, "fps"))
+                median(&values(i, "fps")),
+                row.pairs.spread()
             );
             if caps(0) != caps(i) {
                 notes.push(format!(
