@@ -27,7 +27,7 @@ pub mod device;
 pub mod engine;
 mod usermediasrc;
 
-pub use usermediasrc::UserMediaSrc;
+pub use usermediasrc::{Permission, UserMediaSrc};
 
 fn plugin_init(plugin: &gst::Plugin) -> Result<(), glib::BoolError> {
     device::register(plugin)?;

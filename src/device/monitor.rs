@@ -183,6 +183,11 @@ pub fn create_source(entry: &DeviceEntry, name: &str) -> Result<gst::Element, gl
                 set_if_present(&element, "do-timestamp", true);
             }
             set_if_present(&element, "client-name", "usermediasrc");
+            // 0.3.65 buffers point into the stream's memory, which goes away when the stream
+            // stops or the node is unplugged while downstream may still hold them (a sink's
+            // last sample, a queue): the next copy of such a buffer reads unmapped memory.
+            // Copies are plain memory that outlives the device.
+            set_if_present(&element, "always-copy", true);
         }
         "pulsesrc" => set_if_present(&element, "client-name", "usermediasrc"),
         _ => (),
@@ -193,6 +198,9 @@ pub fn create_source(entry: &DeviceEntry, name: &str) -> Result<gst::Element, gl
 /// Configures an audio source created by [`create_source`] for `latency` seconds per buffer,
 /// where the source supports it (`latency-time` of pulsesrc, alsasrc and the fake source).
 pub fn set_audio_latency(source: &gst::Element, latency: f64) {
+    if latency <= 0.0 {
+        return;
+    }
     if let Some(p) = source.find_property("latency-time")
         && p.value_type() == i64::static_type()
     {
@@ -202,6 +210,13 @@ pub fn set_audio_latency(source: &gst::Element, latency: f64) {
             None => us,
         };
         source.set_property("latency-time", us);
+        // A ring buffer must hold at least two periods.
+        if let Some(b) = source.find_property("buffer-time")
+            && b.value_type() == i64::static_type()
+            && source.property::<i64>("buffer-time") < us * 2
+        {
+            source.set_property("buffer-time", us * 2);
+        }
     }
 }
 

@@ -33,31 +33,24 @@ use gst::glib;
 use gst::prelude::*;
 use gst::subclass::prelude::*;
 
-mod chain;
+mod context;
+mod controller;
+mod debug;
+mod decide;
+mod elements;
+mod error;
 mod imp;
-mod live;
 mod mute;
 mod oplock;
+mod outcome;
+mod pads;
+mod permission;
+mod reconfigure;
+mod session;
+mod track;
+mod worker;
 
-/// Answer to `getUserMedia()`'s permission question.
-#[derive(Debug, Eq, PartialEq, Ord, PartialOrd, Hash, Clone, Copy, Default, glib::Enum)]
-#[repr(u32)]
-#[enum_type(name = "GstUserMediaPermission")]
-pub enum Permission {
-    /// Capture without asking.
-    #[default]
-    #[enum_value(name = "Granted: capture without asking", nick = "granted")]
-    Granted = 0,
-    /// Refuse: NotAllowedError, no device is opened.
-    #[enum_value(name = "Denied: refuse with NotAllowedError", nick = "denied")]
-    Denied = 1,
-    /// Ask the application through the request-permission signal.
-    #[enum_value(
-        name = "Prompt: emit request-permission and obey the answer",
-        nick = "prompt"
-    )]
-    Prompt = 2,
-}
+pub use permission::Permission;
 
 glib::wrapper! {
     pub struct UserMediaSrc(ObjectSubclass<imp::UserMediaSrc>) @extends gst::Bin, gst::Element, gst::Object, @implements gst::ChildProxy;

@@ -13,9 +13,15 @@
 //! the element from the thread changing it: a sync bus handler or a signal handler may set
 //! `constraints` while a swap is under way), and waiting for it can time out.
 
-use std::sync::{Condvar, Mutex};
+use std::sync::{Condvar, Mutex, MutexGuard};
 use std::thread::ThreadId;
 use std::time::{Duration, Instant};
+
+/// Locks a mutex, also after a thread panicked while holding it (the data are plain values
+/// that stay consistent).
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 #[derive(Default)]
 pub(super) struct OpLock {
@@ -119,22 +125,22 @@ mod tests {
         // A delegate of the owner is the owner, until revoked.
         let other = lock.clone();
         let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let (back_tx, back_rx) = std::sync::mpsc::channel::<bool>();
         let t = std::thread::spawn(move || {
             let _ = rx.recv();
-            let first = matches!(other.acquire(None), Acquire::Reentrant);
+            let _ = back_tx.send(matches!(other.acquire(None), Acquire::Reentrant));
             let _ = rx.recv();
-            let second = matches!(
+            matches!(
                 other.acquire(Some(Duration::from_millis(20))),
                 Acquire::TimedOut
-            );
-            first && second
+            )
         });
         lock.delegate(t.thread().id());
         tx.send(()).unwrap();
-        std::thread::sleep(Duration::from_millis(20));
+        assert!(back_rx.recv().unwrap(), "a delegate is the owner");
         lock.revoke(t.thread().id());
         tx.send(()).unwrap();
-        assert!(t.join().unwrap());
+        assert!(t.join().unwrap(), "a revoked delegate waits like anyone");
         drop(guard);
         let other = lock.clone();
         let t = std::thread::spawn(move || {

@@ -1,0 +1,670 @@
+// Copyright (C) 2026 The usermediasrc authors
+//
+// This Source Code Form is subject to the terms of the Mozilla Public License, v2.0.
+// If a copy of the MPL was not distributed with this file, You can obtain one at
+// <https://mozilla.org/MPL/2.0/>.
+//
+// SPDX-License-Identifier: MPL-2.0
+
+//! The controller: the only owner and writer of the running state.
+//!
+//! It runs getUserMedia (READY→PAUSED), applyConstraints (`constraints` set while running),
+//! unplug and failover, and teardown (PAUSED→READY). Each returns an [`Outcome`] — errors,
+//! element messages, EOS, notifications — that the element posts once the operation is over.
+//! Running state ([`Running`]) exists only between a successful getUserMedia and teardown.
+//!
+//! # Threads
+//!
+//! - The thread changing the element's state runs getUserMedia and teardown.
+//! - The thread setting `constraints` runs applyConstraints to the end.
+//! - One worker thread per run (`usermediasrc-live`, see [`worker`]) receives device changes
+//!   from the shared monitor (whose own thread must not be blocked), runtime errors of the
+//!   tracks and deferred changes; it holds only a weak reference to the element.
+//! - Streaming threads only run the pad probes (mute, EOS gate, first buffer) and, for a tail
+//!   rebuild, the relinking between two buffers.
+//! - With `permission=prompt` and a `permission-timeout`, `request-permission` is emitted on a
+//!   helper thread acting for the state-changing thread (see [`super::permission`]).
+//!
+//! # Locking
+//!
+//! Order: `ops` → `running` → a probation's own lock. `constraints`, `pending` and
+//! `permission_panic` are leaves.
+//!
+//! - `ops` ([`OpLock`]) serialises operations. It is held while children change state; the
+//!   outcome is posted after it is released. A thread that already holds it (a callback from
+//!   inside an operation: a sync bus handler, `deep-element-added`, the permission handler)
+//!   gets [`Acquire::Reentrant`] instead of a deadlock: constraints it sets are kept in
+//!   `pending` and applied by the operation itself before it ends.
+//! - `running` is held for short sections only: never while posting, emitting a signal,
+//!   changing a child's state or calling into the device monitor.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use gst::prelude::*;
+
+use super::context::Ctx;
+use super::debug::CAT;
+use super::decide::{self, Environment, TrackConfig};
+use super::error::{Severity, UserMediaError};
+use super::oplock::lock;
+use super::oplock::{Acquire, OpGuard, OpLock};
+use super::outcome::Outcome;
+use super::permission::{self, Permission};
+use super::reconfigure::Reconfigure;
+use super::session::{Deferred, Route, Running};
+use super::track::Track;
+use super::worker::{self, Event};
+use crate::device::{self, DeviceChange, DeviceChangeKind, DeviceEntry};
+use crate::engine::{self, Kind};
+
+/// How long `constraints` waits for another operation to finish.
+const APPLY_WAIT: Duration = Duration::from_secs(30);
+
+/// How an applyConstraints that selected fine went.
+enum Applied {
+    Done,
+    Deferred(Box<Deferred>),
+}
+
+pub(super) struct Controller {
+    running: Mutex<Option<Running>>,
+    ops: OpLock,
+    /// The `constraints` property.
+    constraints: Mutex<String>,
+    /// Constraints set from inside an operation, applied when it ends.
+    pending: Mutex<Option<String>>,
+    /// Set by the handler wrapper of `connect_request_permission` when the handler panicked.
+    permission_panic: Mutex<Option<String>>,
+}
+
+impl Controller {
+    pub fn new(constraints: &str) -> Self {
+        Controller {
+            running: Mutex::new(None),
+            ops: OpLock::default(),
+            constraints: Mutex::new(constraints.into()),
+            pending: Mutex::new(None),
+            permission_panic: Mutex::new(None),
+        }
+    }
+
+    fn reconfigure<'a>(&'a self, ctx: &'a Ctx) -> Reconfigure<'a> {
+        Reconfigure {
+            running: &self.running,
+            ctx,
+        }
+    }
+
+    pub fn constraints(&self) -> String {
+        lock(&self.constraints).clone()
+    }
+
+    /// `settings` / `capabilities`: derived from the running tracks.
+    pub fn settings_json(&self, capabilities: bool) -> String {
+        let map = lock(&self.running)
+            .as_ref()
+            .map(|r| r.json(capabilities))
+            .unwrap_or_default();
+        serde_json::Value::Object(map).to_string()
+    }
+
+    pub fn permission_handler_panicked(&self, message: String) {
+        *lock(&self.permission_panic) = Some(message);
+    }
+
+    /// The element's state changed: a swap waiting for a first buffer checks again whether to.
+    pub fn state_changed(&self) {
+        if let Some(p) = lock(&self.running)
+            .as_ref()
+            .and_then(|r| r.probation().cloned())
+        {
+            p.wake();
+        }
+    }
+
+    /// Ends the operation: constraints set from inside it are applied first.
+    fn finish(&self, ctx: &Ctx, guard: Option<OpGuard<'_>>, mut outcome: Outcome) -> Outcome {
+        loop {
+            let Some(text) = lock(&self.pending).take() else {
+                break;
+            };
+            gst::info!(
+                CAT,
+                obj = ctx.element,
+                "applying constraints set during the operation"
+            );
+            outcome.append(self.apply_locked(ctx, text));
+        }
+        drop(guard);
+        outcome
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // getUserMedia and teardown
+
+    /// READY→PAUSED: getUserMedia, then `parent` (the bin's own state change) brings the
+    /// chains up. S4.8: a device that turns out to be busy is dropped from the candidates and
+    /// getUserMedia goes on with the others; with none left, the answer is the busy device's
+    /// NotReadableError.
+    pub fn start(
+        &self,
+        ctx: &Ctx,
+        parent: &dyn Fn() -> Result<gst::StateChangeSuccess, gst::StateChangeError>,
+    ) -> (
+        Result<gst::StateChangeSuccess, gst::StateChangeError>,
+        Outcome,
+    ) {
+        let guard = match self.ops.acquire(None) {
+            Acquire::Acquired(g) => Some(g),
+            _ => None,
+        };
+        let mut outcome = Outcome::default();
+        let mut excluded: Vec<String> = Vec::new();
+        let mut busy_error: Option<UserMediaError> = None;
+        let res = loop {
+            if let Err(e) = self.get_user_media(ctx, &excluded, &mut outcome) {
+                let e = match busy_error {
+                    Some(busy)
+                        if matches!(
+                            e,
+                            UserMediaError::NotFound(_) | UserMediaError::Overconstrained { .. }
+                        ) =>
+                    {
+                        busy
+                    }
+                    _ => e,
+                };
+                outcome.errors.push((e, Severity::Error));
+                break Err(gst::StateChangeError);
+            }
+            let res = parent();
+            let busy = lock(&self.running).as_mut().and_then(Running::started);
+            match (res, busy) {
+                (Err(_), Some((device_id, e))) => {
+                    gst::info!(
+                        CAT,
+                        obj = ctx.element,
+                        "{device_id} is busy: trying the other candidates"
+                    );
+                    // These tracks never went active: no indicator to turn off.
+                    self.teardown(ctx, &mut Outcome::default());
+                    excluded.push(device_id);
+                    busy_error = Some(e);
+                }
+                (res, busy) => {
+                    if let Some((_, e)) = busy {
+                        outcome.errors.push((e, Severity::Error));
+                    }
+                    break res;
+                }
+            }
+        };
+        if res.is_err() {
+            self.teardown(ctx, &mut outcome);
+        } else if let Some(r) = lock(&self.running).as_ref() {
+            for t in r.tracks().iter().filter(|t| !t.ended) {
+                outcome.capture(t.kind, t.device_id(), t.shared.mute.enabled());
+            }
+        }
+        (res, self.finish(ctx, guard, outcome))
+    }
+
+    /// Parse, select, ask, then build the tracks and their pads and start listening to
+    /// devices. `excluded`: devices found busy by earlier attempts (permission was granted).
+    fn get_user_media(
+        &self,
+        ctx: &Ctx,
+        excluded: &[String],
+        outcome: &mut Outcome,
+    ) -> Result<(), UserMediaError> {
+        let text = self.constraints();
+        let constraints = engine::parse::parse(&text)?;
+        // No information about devices leaks to a page that was denied (S4.6).
+        if ctx.options.permission == Permission::Denied {
+            permission::post_state(&ctx.element, "denied");
+            return Err(UserMediaError::NotAllowed(
+                "permission to capture was denied (permission=denied)".into(),
+            ));
+        }
+        // Only the providers of the requested kinds are started.
+        let entries: Vec<DeviceEntry> = device::enumerate_kinds(&decide::kinds(&constraints))
+            .into_iter()
+            .filter(|e| !excluded.contains(&e.info.device_id))
+            .collect();
+        let env = Environment::of(&ctx.element, ctx.options.echo_probe.as_deref());
+        let configs = decide::decide(&ctx.element, &constraints, &entries, &env)?;
+        if excluded.is_empty() {
+            if ctx.options.permission == Permission::Prompt {
+                permission::ask(
+                    &ctx.element,
+                    &configs,
+                    ctx.options.permission_timeout_ms,
+                    &self.ops,
+                    &self.permission_panic,
+                )?;
+            }
+            permission::post_state(&ctx.element, "granted");
+        }
+
+        let mut tracks: Vec<Track> = Vec::new();
+        for cfg in configs {
+            let enabled = match cfg.kind() {
+                Kind::Video => ctx.options.video_enabled,
+                Kind::Audio => ctx.options.audio_enabled,
+            };
+            match Track::build(&ctx.element, cfg, enabled) {
+                Ok(t) => tracks.push(t),
+                Err(e) => {
+                    for t in &tracks {
+                        if let Some(c) = &t.chain {
+                            c.remove(ctx.bin());
+                        }
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        let pads: Vec<gst::GhostPad> = tracks.iter().map(|t| t.pad.clone()).collect();
+        let (events, rx) = mpsc::channel();
+        let forward = Mutex::new(events.clone());
+        let subscription = device::subscribe(move |change| {
+            let _ = lock(&forward).send(Event::Device(change));
+        });
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let session = NEXT.fetch_add(1, Ordering::Relaxed);
+        *lock(&self.running) = Some(Running::new(
+            session,
+            tracks,
+            constraints,
+            events,
+            subscription,
+        ));
+        if let Err(e) = worker::spawn(ctx.live.clone(), session, rx) {
+            gst::error!(CAT, obj = ctx.element, "cannot start the live worker: {e}");
+        }
+        for pad in pads {
+            ctx.element
+                .add_pad(&pad)
+                .map_err(|e| UserMediaError::Abort(format!("cannot add pad: {e}")))?;
+        }
+        ctx.element.no_more_pads();
+        outcome.notify = true;
+        Ok(())
+    }
+
+    /// PAUSED→READY: `parent`, then every chain and pad goes.
+    pub fn stop(
+        &self,
+        ctx: &Ctx,
+        parent: &dyn Fn() -> Result<gst::StateChangeSuccess, gst::StateChangeError>,
+    ) -> (
+        Result<gst::StateChangeSuccess, gst::StateChangeError>,
+        Outcome,
+    ) {
+        let guard = match self.ops.acquire(None) {
+            Acquire::Acquired(g) => Some(g),
+            _ => None,
+        };
+        let res = parent();
+        let mut outcome = Outcome::default();
+        self.teardown(ctx, &mut outcome);
+        (res, self.finish(ctx, guard, outcome))
+    }
+
+    /// Removes every chain and pad and stops listening to devices; the indicators of the
+    /// tracks that were on go off.
+    fn teardown(&self, ctx: &Ctx, outcome: &mut Outcome) {
+        let Some(running) = lock(&self.running).take() else {
+            return;
+        };
+        device::unsubscribe(running.subscription());
+        for track in running.tracks() {
+            if let Some(chain) = &track.chain {
+                chain.remove(ctx.bin());
+            }
+            if track.pad.parent().is_some() {
+                let _ = ctx.element.remove_pad(&track.pad);
+            }
+            if !track.ended && track.shared.mute.enabled() {
+                outcome.capture(track.kind, track.device_id(), false);
+            }
+        }
+        outcome.notify = true;
+    }
+
+    /// The element is being disposed while running: stop hearing about devices.
+    pub fn dispose(&self) {
+        let running = lock(&self.running).take();
+        if let Some(r) = running {
+            device::unsubscribe(r.subscription());
+        }
+    }
+
+    /// PAUSED→PLAYING done: carry out what waited for it.
+    pub fn playing(&self) {
+        if let Some(r) = lock(&self.running).as_ref()
+            && r.has_deferred()
+        {
+            r.notify_worker(Event::Deferred);
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Child errors
+
+    /// Where a child's error goes: a swap's failure, a busy device while starting, a running
+    /// track (looked into by the worker: an unplugged device ends the track instead of failing
+    /// the pipeline), or the bus.
+    pub fn route_child_error(&self, element: &gst::Element, err: &gst::message::Error) -> Route {
+        let Some(src) = err.src() else {
+            return Route::Parent;
+        };
+        if src == element.upcast_ref::<gst::Object>() {
+            return Route::Parent;
+        }
+        let e = UserMediaError::from_child(err);
+        match lock(&self.running).as_mut() {
+            Some(r) => r.route(element, src, e),
+            None => Route::Post(e),
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // applyConstraints
+
+    /// The `constraints` property: stored when no track runs, applyConstraints otherwise.
+    pub fn set_constraints(&self, ctx: &Ctx, text: String) -> Outcome {
+        match self.ops.acquire(Some(APPLY_WAIT)) {
+            Acquire::Acquired(guard) => {
+                let outcome = self.apply_locked(ctx, text);
+                self.finish(ctx, Some(guard), outcome)
+            }
+            Acquire::Reentrant => {
+                gst::info!(
+                    CAT,
+                    obj = ctx.element,
+                    "constraints set from inside an operation: applying them when it ends"
+                );
+                *lock(&self.pending) = Some(text);
+                Outcome::default()
+            }
+            Acquire::TimedOut => Outcome::warning(UserMediaError::Abort(
+                "applyConstraints: another reconfiguration did not finish in time".into(),
+            )),
+        }
+    }
+
+    /// applyConstraints with `ops` held.
+    fn apply_locked(&self, ctx: &Ctx, text: String) -> Outcome {
+        let live = lock(&self.running).as_mut().is_some_and(|r| {
+            // A newer request replaces one waiting for PLAYING.
+            r.defer(None);
+            !r.tracks().is_empty()
+        });
+        if !live {
+            *lock(&self.constraints) = text;
+            return Outcome::default();
+        }
+        let started = Instant::now();
+        let mut outcome = Outcome::default();
+        let result = self.apply(ctx, &text, &mut outcome);
+        gst::info!(
+            CAT,
+            obj = ctx.element,
+            "applyConstraints {} in {:?}",
+            if result.is_ok() { "done" } else { "failed" },
+            started.elapsed()
+        );
+        match result {
+            Ok(Applied::Done) => *lock(&self.constraints) = text,
+            Ok(Applied::Deferred(mut deferred)) => {
+                gst::info!(
+                    CAT,
+                    obj = ctx.element,
+                    "not playing: the device or processing change waits for PLAYING"
+                );
+                deferred.text = text;
+                if let Some(r) = lock(&self.running).as_mut() {
+                    r.defer(Some(*deferred));
+                }
+            }
+            Err(e) => outcome.errors.push((e, Severity::Warning)),
+        }
+        outcome
+    }
+
+    /// Selects for every running track, then applies; all or nothing.
+    fn apply(
+        &self,
+        ctx: &Ctx,
+        text: &str,
+        outcome: &mut Outcome,
+    ) -> Result<Applied, UserMediaError> {
+        let constraints = engine::parse::parse(text)?;
+        let (running, live, applied) = {
+            let guard = lock(&self.running);
+            let r = guard
+                .as_ref()
+                .ok_or_else(|| UserMediaError::Abort("not running".into()))?;
+            let running: Vec<Kind> = r.tracks().iter().map(|t| t.kind).collect();
+            let live: Vec<TrackConfig> = r
+                .tracks()
+                .iter()
+                .filter(|t| !t.ended)
+                .map(|t| t.config.clone())
+                .collect();
+            (running, live, r.applied().clone())
+        };
+        decide::check_kinds(&constraints, &running)?;
+        if live.is_empty() {
+            if let Some(r) = lock(&self.running).as_mut() {
+                r.set_applied(constraints);
+            }
+            return Ok(Applied::Done);
+        }
+        let env = Environment::of(&ctx.element, ctx.options.echo_probe.as_deref());
+        let configs = decide::reselect(&ctx.element, &constraints, &live, &applied, &env)?;
+        if !ctx.playing() {
+            let structural = {
+                let guard = lock(&self.running);
+                configs.iter().any(|new| {
+                    let track = guard.as_ref().and_then(|r| r.track(new.kind()));
+                    !track.is_some_and(|t| t.chain.as_ref().is_some_and(|c| c.fits(&t.config, new)))
+                })
+            };
+            if structural {
+                return Ok(Applied::Deferred(Box::new(Deferred {
+                    text: String::new(),
+                    constraints,
+                    configs,
+                })));
+            }
+        }
+        self.reconfigure(ctx).all(&configs, outcome)?;
+        if let Some(r) = lock(&self.running).as_mut() {
+            r.set_applied(constraints);
+        }
+        Ok(Applied::Done)
+    }
+
+    /// Worker: PLAYING reached; carry out the applyConstraints decided in PAUSED.
+    pub fn carry_out_deferred(&self, ctx: &Ctx, session: u64) -> Outcome {
+        let Acquire::Acquired(guard) = self.ops.acquire(None) else {
+            return Outcome::default();
+        };
+        let deferred = lock(&self.running)
+            .as_mut()
+            .filter(|r| r.session() == session)
+            .and_then(Running::take_deferred);
+        let mut outcome = Outcome::default();
+        if let Some(d) = deferred {
+            match self.reconfigure(ctx).all(&d.configs, &mut outcome) {
+                Ok(()) => {
+                    if let Some(r) = lock(&self.running).as_mut() {
+                        r.set_applied(d.constraints);
+                    }
+                    *lock(&self.constraints) = d.text;
+                }
+                Err(e) => outcome.errors.push((e, Severity::Warning)),
+            }
+        }
+        self.finish(ctx, Some(guard), outcome)
+    }
+
+    /// `video-enabled` / `audio-enabled` changed.
+    pub fn set_enabled(&self, ctx: &Ctx, kind: Kind, enabled: bool) -> Outcome {
+        let changed = lock(&self.running)
+            .as_ref()
+            .map(|r| r.set_enabled(kind, enabled))
+            .unwrap_or_default();
+        let mut outcome = Outcome::default();
+        for id in changed {
+            gst::info!(
+                CAT,
+                obj = ctx.element,
+                "{kind:?} track on {id} enabled={enabled}"
+            );
+            outcome.capture(kind, &id, enabled);
+        }
+        outcome
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Device changes, unplug, failover
+
+    fn session_is(&self, session: u64) -> bool {
+        lock(&self.running)
+            .as_ref()
+            .is_some_and(|r| r.session() == session)
+    }
+
+    /// Worker: a change of the device list.
+    pub fn on_device_change(&self, ctx: &Ctx, session: u64, change: &DeviceChange) -> Outcome {
+        let mut outcome = Outcome::default();
+        if change.kind == DeviceChangeKind::Removed {
+            outcome = self.on_device_gone(ctx, session, &change.device_id);
+        }
+        if !self.session_is(session) {
+            return outcome;
+        }
+        let info = &change.entry.info;
+        let what = match change.kind {
+            DeviceChangeKind::Added => "added",
+            DeviceChangeKind::Removed => "removed",
+            DeviceChangeKind::Changed => "changed",
+        };
+        outcome.messages.push(
+            gst::Structure::builder("usermedia-devicechange")
+                .field("change", what)
+                .field("kind", info.kind().device_kind())
+                .field("deviceId", &change.device_id)
+                .field("label", &info.label)
+                .field("groupId", &info.group_id)
+                .build(),
+        );
+        outcome
+    }
+
+    /// Worker: `device_id` is gone; end or fail over the tracks using it.
+    pub fn on_device_gone(&self, ctx: &Ctx, session: u64, device_id: &str) -> Outcome {
+        let Acquire::Acquired(guard) = self.ops.acquire(None) else {
+            return Outcome::default();
+        };
+        let kinds: Vec<Kind> = lock(&self.running)
+            .as_ref()
+            .filter(|r| r.session() == session)
+            .map(|r| {
+                r.tracks()
+                    .iter()
+                    .filter(|t| !t.ended && t.device_id() == device_id)
+                    .map(|t| t.kind)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut outcome = Outcome::default();
+        for kind in kinds {
+            if ctx.options.failover && self.fail_over(ctx, kind, device_id, &mut outcome) {
+                continue;
+            }
+            self.reconfigure(ctx)
+                .end(kind, "device-removed", &mut outcome);
+        }
+        self.finish(ctx, Some(guard), outcome)
+    }
+
+    /// Re-selects among the remaining devices and swaps; false when nothing else fits.
+    fn fail_over(&self, ctx: &Ctx, kind: Kind, gone: &str, outcome: &mut Outcome) -> bool {
+        let started = Instant::now();
+        let Some(applied) = lock(&self.running).as_ref().map(|r| r.applied().clone()) else {
+            return false;
+        };
+        let env = Environment::of(&ctx.element, ctx.options.echo_probe.as_deref());
+        let cfg = match decide::failover(&ctx.element, &applied, kind, gone, &env) {
+            Ok(cfg) => cfg,
+            Err(e) => {
+                gst::info!(
+                    CAT,
+                    obj = ctx.element,
+                    "no failover for {kind:?}: {}",
+                    e.message()
+                );
+                return false;
+            }
+        };
+        if let Err(e) = self.reconfigure(ctx).swap(&cfg, true) {
+            gst::warning!(
+                CAT,
+                obj = ctx.element,
+                "failover of {kind:?} to {} failed: {}",
+                cfg.device_id(),
+                e.error.message()
+            );
+            return false;
+        }
+        gst::info!(
+            CAT,
+            obj = ctx.element,
+            "{kind:?} failed over from {gone} to {} in {:?}",
+            cfg.device_id(),
+            started.elapsed()
+        );
+        outcome.messages.push(
+            gst::Structure::builder("usermedia-failover")
+                .field("kind", kind.device_kind())
+                .field("from", gone)
+                .field("to", cfg.device_id())
+                .build(),
+        );
+        outcome.capture(kind, gone, false);
+        outcome.capture(
+            kind,
+            cfg.device_id(),
+            self.reconfigure(ctx).track_enabled(kind),
+        );
+        outcome.latency = true;
+        self.reconfigure(ctx).commit(&cfg, None, outcome);
+        true
+    }
+
+    /// Worker: a track's error outlived the grace period with its device still there.
+    pub fn on_error_persisted(
+        &self,
+        session: u64,
+        kind: Kind,
+        device_id: &str,
+        error: &UserMediaError,
+    ) -> Outcome {
+        let current = lock(&self.running)
+            .as_ref()
+            .filter(|r| r.session() == session)
+            .is_some_and(|r| r.release_error(kind, device_id));
+        let mut outcome = Outcome::default();
+        if current {
+            outcome.errors.push((error.clone(), Severity::Error));
+        }
+        outcome
+    }
+}

@@ -1,0 +1,337 @@
+// Copyright (C) 2026 The usermediasrc authors
+//
+// This Source Code Form is subject to the terms of the Mozilla Public License, v2.0.
+// If a copy of the MPL was not distributed with this file, You can obtain one at
+// <https://mozilla.org/MPL/2.0/>.
+//
+// SPDX-License-Identifier: MPL-2.0
+
+//! The one decision path: getUserMedia, applyConstraints and failover all turn constraints and
+//! candidate devices into [`TrackConfig`]s through [`decide`], which runs the engine's
+//! selection (with the candidate trace at `GST_DEBUG=usermediasrc:6`) and fixes the caps each
+//! chosen device is opened with.
+
+use gst::prelude::*;
+
+use super::debug::CAT;
+use super::error::UserMediaError;
+use crate::device::{self, DeviceEntry};
+use crate::engine::{self, AudioPlan, Kind, MediaStreamConstraints, TrackConstraints, VideoPlan};
+
+/// What selection decided for a track, in the form each kind needs.
+#[derive(Clone, Debug)]
+pub(super) enum Plan {
+    Video(VideoPlan),
+    Audio(AudioPlan),
+}
+
+/// Everything a track is built from: the device, the plan and the caps the device is opened
+/// with. `plan.device` is not meaningful here (it indexes the slice selection ran on).
+#[derive(Clone, Debug)]
+pub(super) struct TrackConfig {
+    pub entry: DeviceEntry,
+    pub plan: Plan,
+    pub native: gst::Caps,
+    /// The webrtcechoprobe giving echo cancellation its reference (audio).
+    pub echo_probe: Option<String>,
+}
+
+impl TrackConfig {
+    fn new(
+        entry: DeviceEntry,
+        plan: Plan,
+        echo_probe: Option<String>,
+    ) -> Result<Self, UserMediaError> {
+        let native = match &plan {
+            Plan::Video(p) => {
+                entry.video_caps(p.mode, p.native_width, p.native_height, p.native_frame_rate)
+            }
+            Plan::Audio(p) => {
+                entry.audio_caps(p.mode, p.native_sample_rate, p.native_channel_count)
+            }
+        }
+        .map_err(|e| {
+            UserMediaError::Abort(format!(
+                "{} cannot be opened as selected: {e}",
+                entry.info.label
+            ))
+        })?;
+        Ok(TrackConfig {
+            entry,
+            plan,
+            native,
+            echo_probe,
+        })
+    }
+
+    pub fn kind(&self) -> Kind {
+        match self.plan {
+            Plan::Video(_) => Kind::Video,
+            Plan::Audio(_) => Kind::Audio,
+        }
+    }
+
+    pub fn device_id(&self) -> &str {
+        &self.entry.info.device_id
+    }
+
+    /// Whether `other` opens the same device the same way, so that only the tail differs.
+    pub fn same_opening(&self, other: &TrackConfig) -> bool {
+        let latency = match (&self.plan, &other.plan) {
+            (Plan::Audio(a), Plan::Audio(b)) => a.latency == b.latency,
+            (Plan::Video(_), Plan::Video(_)) => true,
+            _ => false,
+        };
+        latency && self.device_id() == other.device_id() && self.native == other.native
+    }
+
+    /// MediaTrackSettings plus the track's label and the native caps the device is opened with.
+    pub fn settings_json(&self) -> serde_json::Value {
+        let mut v = match &self.plan {
+            Plan::Video(p) => to_json(&p.settings),
+            Plan::Audio(p) => to_json(&p.settings),
+        };
+        if let Some(o) = v.as_object_mut() {
+            o.insert("label".into(), self.entry.info.label.clone().into());
+            o.insert("deviceCaps".into(), self.native.to_string().into());
+        }
+        v
+    }
+
+    pub fn capabilities_json(&self) -> serde_json::Value {
+        match &self.plan {
+            Plan::Video(p) => to_json(&p.capabilities),
+            Plan::Audio(p) => to_json(&p.capabilities),
+        }
+    }
+}
+
+/// What audio processing can count on in this pipeline.
+#[derive(Clone, Debug)]
+pub(super) struct Environment {
+    pub audio: engine::AudioEnvironment,
+    pub echo_probe: Option<String>,
+}
+
+impl Environment {
+    /// `echo_probe`: the `echo-probe` property; unset = the first webrtcechoprobe in the
+    /// pipeline `element` is in.
+    pub fn of(element: &gst::Element, echo_probe: Option<&str>) -> Self {
+        let echo_probe = echo_probe
+            .map(str::to_string)
+            .or_else(|| first_echo_probe(element));
+        Environment {
+            audio: engine::AudioEnvironment {
+                processing_available: gst::ElementFactory::find("webrtcdsp").is_some(),
+                echo_reference: echo_probe.is_some(),
+            },
+            echo_probe,
+        }
+    }
+}
+
+fn first_echo_probe(element: &gst::Element) -> Option<String> {
+    let mut top: gst::Object = element.clone().upcast();
+    while let Some(parent) = top.parent() {
+        top = parent;
+    }
+    let bin = top.downcast::<gst::Bin>().ok()?;
+    bin.iterate_recurse()
+        .into_iter()
+        .flatten()
+        .find(|e| e.factory().is_some_and(|f| f.name() == "webrtcechoprobe"))
+        .map(|e| e.name().to_string())
+}
+
+/// Selects a device and mode for every kind `constraints` asks for among `entries`, all or
+/// nothing. The configs come in the order video, audio.
+pub(super) fn decide(
+    element: &gst::Element,
+    constraints: &MediaStreamConstraints,
+    entries: &[DeviceEntry],
+    env: &Environment,
+) -> Result<Vec<TrackConfig>, UserMediaError> {
+    let devices: Vec<engine::Device> = entries.iter().map(|e| e.info.clone()).collect();
+    gst::debug!(
+        CAT,
+        obj = element,
+        "selecting among {} devices for {:?}",
+        devices.len(),
+        kinds(constraints)
+    );
+    let selection = if CAT.threshold() >= gst::DebugLevel::Log {
+        let mut log = |line: &str| gst::log!(CAT, obj = element, "candidate {line}");
+        engine::select_traced(constraints, &devices, &env.audio, Some(&mut log))
+    } else {
+        engine::select(constraints, &devices, &env.audio)
+    }?;
+    let entry = |i: usize| {
+        entries
+            .get(i)
+            .cloned()
+            .ok_or_else(|| UserMediaError::Abort("selection chose an unknown device".into()))
+    };
+    let mut configs = Vec::new();
+    if let Some(plan) = selection.video {
+        gst::debug!(CAT, obj = element, "video choice: {plan:?}");
+        configs.push(TrackConfig::new(
+            entry(plan.device)?,
+            Plan::Video(plan),
+            None,
+        )?);
+    }
+    if let Some(plan) = selection.audio {
+        gst::debug!(CAT, obj = element, "audio choice: {plan:?}");
+        let probe = env.echo_probe.clone();
+        configs.push(TrackConfig::new(
+            entry(plan.device)?,
+            Plan::Audio(plan),
+            probe,
+        )?);
+    }
+    Ok(configs)
+}
+
+/// applyConstraints' selection. Each running track (`live`) selects among its own device, or
+/// among every device of its kind when the device-choosing constraints differ from `applied`,
+/// the ones it was selected with.
+pub(super) fn reselect(
+    element: &gst::Element,
+    constraints: &MediaStreamConstraints,
+    live: &[TrackConfig],
+    applied: &MediaStreamConstraints,
+    env: &Environment,
+) -> Result<Vec<TrackConfig>, UserMediaError> {
+    let mut entries = Vec::new();
+    let mut request = MediaStreamConstraints::default();
+    for old in live {
+        let kind = old.kind();
+        let Some(tc) = constraints_for(constraints, kind) else {
+            continue;
+        };
+        let widen =
+            constraints_for(applied, kind).is_none_or(|prev| device_choice_changed(prev, tc));
+        if widen {
+            entries.extend(device::enumerate_kinds(&[kind]));
+        } else {
+            entries.push(old.entry.clone());
+        }
+        match kind {
+            Kind::Video => request.video = Some(tc.clone()),
+            Kind::Audio => request.audio = Some(tc.clone()),
+        }
+    }
+    let configs = decide(element, &request, &entries, env)?;
+    for new in &configs {
+        gst::debug!(
+            CAT,
+            obj = element,
+            "applyConstraints: {:?} track → {} as {}",
+            new.kind(),
+            new.device_id(),
+            new.native
+        );
+    }
+    Ok(configs)
+}
+
+/// Failover's selection: the `kind` track's `applied` constraints among the devices of its
+/// kind other than `gone`.
+pub(super) fn failover(
+    element: &gst::Element,
+    applied: &MediaStreamConstraints,
+    kind: Kind,
+    gone: &str,
+    env: &Environment,
+) -> Result<TrackConfig, UserMediaError> {
+    let request = only(applied, kind);
+    let entries: Vec<DeviceEntry> = device::enumerate_kinds(&[kind])
+        .into_iter()
+        .filter(|e| e.info.device_id != gone)
+        .collect();
+    decide(element, &request, &entries, env)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| UserMediaError::Abort(format!("no {} constraints", kind_key(kind))))
+}
+
+/// applyConstraints cannot add or remove tracks: `constraints` must ask for the kinds of the
+/// `running` tracks (ended ones included).
+pub(super) fn check_kinds(
+    constraints: &MediaStreamConstraints,
+    running: &[Kind],
+) -> Result<(), UserMediaError> {
+    let requested = kinds(constraints);
+    let mut running = running.to_vec();
+    running.sort_by_key(|k| *k == Kind::Audio);
+    if requested == running {
+        return Ok(());
+    }
+    let text = |kinds: &[Kind]| {
+        if kinds.is_empty() {
+            return "none".to_string();
+        }
+        kinds
+            .iter()
+            .map(|k| kind_key(*k))
+            .collect::<Vec<_>>()
+            .join("+")
+    };
+    Err(UserMediaError::Type(format!(
+        "applyConstraints cannot add or remove tracks: the constraints ask for {} but the running tracks are {}",
+        text(&requested),
+        text(&running)
+    )))
+}
+
+/// The kinds `constraints` asks for, video first.
+pub(super) fn kinds(constraints: &MediaStreamConstraints) -> Vec<Kind> {
+    [
+        constraints.video.as_ref().map(|_| Kind::Video),
+        constraints.audio.as_ref().map(|_| Kind::Audio),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+pub(super) fn constraints_for(c: &MediaStreamConstraints, kind: Kind) -> Option<&TrackConstraints> {
+    match kind {
+        Kind::Video => c.video.as_ref(),
+        Kind::Audio => c.audio.as_ref(),
+    }
+}
+
+/// `c` with only the track of `kind`.
+fn only(c: &MediaStreamConstraints, kind: Kind) -> MediaStreamConstraints {
+    let mut c = c.clone();
+    match kind {
+        Kind::Video => c.audio = None,
+        Kind::Audio => c.video = None,
+    }
+    c
+}
+
+/// Whether the deviceId or groupId constraints differ (basic and advanced sets): then a track
+/// may move to another device.
+fn device_choice_changed(old: &TrackConstraints, new: &TrackConstraints) -> bool {
+    let ids = |tc: &TrackConstraints| {
+        std::iter::once(&tc.basic)
+            .chain(&tc.advanced)
+            .map(|s| (s.device_id.clone(), s.group_id.clone()))
+            .collect::<Vec<_>>()
+    };
+    ids(old) != ids(new)
+}
+
+/// The key of a kind in `settings` / `capabilities`.
+pub(super) fn kind_key(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Video => "video",
+        Kind::Audio => "audio",
+    }
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> serde_json::Value {
+    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
+}
