@@ -56,12 +56,14 @@ use super::permission::{self, Permission};
 use super::reconfigure::Reconfigure;
 use super::session::{Deferred, Route, Running};
 use super::track::Track;
-use super::worker::{self, Event};
+use super::worker::{self, Event, Suspect};
 use crate::device::{self, DeviceChange, DeviceChangeKind, DeviceEntry};
 use crate::engine::{self, Kind};
 
 /// How long `constraints` waits for another operation to finish.
 const APPLY_WAIT: Duration = Duration::from_secs(30);
+
+type StateResult = Result<gst::StateChangeSuccess, gst::StateChangeError>;
 
 /// How an applyConstraints that selected fine went.
 enum Applied {
@@ -149,18 +151,8 @@ impl Controller {
     /// chains up. S4.8: a device that turns out to be busy is dropped from the candidates and
     /// getUserMedia goes on with the others; with none left, the answer is the busy device's
     /// NotReadableError.
-    pub fn start(
-        &self,
-        ctx: &Ctx,
-        parent: &dyn Fn() -> Result<gst::StateChangeSuccess, gst::StateChangeError>,
-    ) -> (
-        Result<gst::StateChangeSuccess, gst::StateChangeError>,
-        Outcome,
-    ) {
-        let guard = match self.ops.acquire(None) {
-            Acquire::Acquired(g) => Some(g),
-            _ => None,
-        };
+    pub fn start(&self, ctx: &Ctx, parent: &dyn Fn() -> StateResult) -> (StateResult, Outcome) {
+        let guard = self.ops.acquire(None).guard();
         let mut outcome = Outcome::default();
         let mut excluded: Vec<String> = Vec::new();
         let mut busy_error: Option<UserMediaError> = None;
@@ -296,18 +288,8 @@ impl Controller {
     }
 
     /// PAUSED→READY: `parent`, then every chain and pad goes.
-    pub fn stop(
-        &self,
-        ctx: &Ctx,
-        parent: &dyn Fn() -> Result<gst::StateChangeSuccess, gst::StateChangeError>,
-    ) -> (
-        Result<gst::StateChangeSuccess, gst::StateChangeError>,
-        Outcome,
-    ) {
-        let guard = match self.ops.acquire(None) {
-            Acquire::Acquired(g) => Some(g),
-            _ => None,
-        };
+    pub fn stop(&self, ctx: &Ctx, parent: &dyn Fn() -> StateResult) -> (StateResult, Outcome) {
+        let guard = self.ops.acquire(None).guard();
         let res = parent();
         let mut outcome = Outcome::default();
         self.teardown(ctx, &mut outcome);
@@ -650,13 +632,8 @@ impl Controller {
     }
 
     /// Worker: a track's error outlived the grace period with its device still there.
-    pub fn on_error_persisted(
-        &self,
-        session: u64,
-        kind: Kind,
-        device_id: &str,
-        error: &UserMediaError,
-    ) -> Outcome {
+    pub fn on_error_persisted(&self, session: u64, suspect: &Suspect) -> Outcome {
+        let (kind, device_id, error) = (suspect.kind, &suspect.device_id, &suspect.error);
         let current = lock(&self.running)
             .as_ref()
             .filter(|r| r.session() == session)

@@ -18,12 +18,12 @@ use std::sync::{Arc, LazyLock, Mutex};
 use super::context::{Ctx, Options};
 use super::controller::Controller;
 use super::debug::CAT;
-use super::error::{Severity, UserMediaError};
+use super::error::Severity;
 use super::oplock::lock;
 use super::outcome::Outcome;
 use super::permission::Permission;
 use super::session::Route;
-use super::worker::Live;
+use super::worker::{Live, Suspect};
 use crate::device::DeviceChange;
 use crate::engine::Kind;
 
@@ -368,16 +368,8 @@ impl Live for WeakElement {
         UserMediaSrc::on_worker(&self.0, |c, ctx| c.on_device_gone(ctx, session, device_id))
     }
 
-    fn error_persisted(
-        &self,
-        session: u64,
-        kind: Kind,
-        device_id: &str,
-        error: &UserMediaError,
-    ) -> bool {
-        UserMediaSrc::on_worker(&self.0, |c, _| {
-            c.on_error_persisted(session, kind, device_id, error)
-        })
+    fn error_persisted(&self, session: u64, suspect: &Suspect) -> bool {
+        UserMediaSrc::on_worker(&self.0, |c, _| c.on_error_persisted(session, suspect))
     }
 
     fn carry_out_deferred(&self, session: u64) -> bool {

@@ -39,6 +39,16 @@ pub(super) enum Acquire<'a> {
     TimedOut,
 }
 
+impl<'a> Acquire<'a> {
+    /// The guard, if the lock was acquired (a re-entrant caller goes on without one).
+    pub fn guard(self) -> Option<OpGuard<'a>> {
+        match self {
+            Acquire::Acquired(g) => Some(g),
+            _ => None,
+        }
+    }
+}
+
 pub(super) struct OpGuard<'a> {
     lock: &'a OpLock,
 }

@@ -44,21 +44,15 @@ pub(super) trait Live: Send + Sync {
     fn device_changed(&self, session: u64, change: &DeviceChange) -> bool;
     fn device_gone(&self, session: u64, device_id: &str) -> bool;
     /// A runtime error outlived the grace period with its device still there.
-    fn error_persisted(
-        &self,
-        session: u64,
-        kind: Kind,
-        device_id: &str,
-        error: &UserMediaError,
-    ) -> bool;
+    fn error_persisted(&self, session: u64, suspect: &Suspect) -> bool;
     fn carry_out_deferred(&self, session: u64) -> bool;
 }
 
 /// A runtime error waiting to see whether its device goes away.
-struct Suspect {
-    kind: Kind,
-    device_id: String,
-    error: UserMediaError,
+pub(super) struct Suspect {
+    pub kind: Kind,
+    pub device_id: String,
+    pub error: UserMediaError,
     deadline: Instant,
 }
 
@@ -123,7 +117,7 @@ fn run(live: &dyn Live, session: u64, rx: mpsc::Receiver<Event>) {
                     if device::find(&s.device_id).is_none() {
                         live.device_gone(session, &s.device_id)
                     } else {
-                        live.error_persisted(session, s.kind, &s.device_id, &s.error)
+                        live.error_persisted(session, s)
                     }
                 })
             }
