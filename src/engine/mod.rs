@@ -12,6 +12,7 @@
 
 pub mod audio;
 pub mod constraints;
+pub mod display;
 pub mod error;
 pub mod fitness;
 pub mod model;
