@@ -24,6 +24,7 @@ pub mod caps;
 pub mod fake;
 pub mod identity;
 pub mod monitor;
+pub mod x11;
 
 pub use monitor::{
     DeviceChange, DeviceChangeKind, DeviceEntry, SubscriptionId, create_source, enumerate,

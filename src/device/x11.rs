@@ -1,0 +1,283 @@
+// Copyright (C) 2026 The usermediasrc authors
+//
+// This Source Code Form is subject to the terms of the Mozilla Public License, v2.0.
+// If a copy of the MPL was not distributed with this file, You can obtain one at
+// <https://mozilla.org/MPL/2.0/>.
+//
+// SPDX-License-Identifier: MPL-2.0
+
+//! Display surfaces of an X11 server, for screen capture without a portal: every XRandR monitor
+//! and the whole root window as `monitor` surfaces, every top-level window as a `window`
+//! surface (labelled with its title), each captured with `ximagesrc` (a region of the root
+//! window, or one window by `xid`). X11 has no device provider for them, so they are listed
+//! here from the server itself.
+
+use gst::glib;
+use gst::prelude::*;
+use x11rb::connection::Connection;
+use x11rb::protocol::randr::ConnectionExt as _;
+use x11rb::protocol::xproto::{Atom, AtomEnum, ConnectionExt as _, MapState, Window};
+use x11rb::rust_connection::RustConnection;
+
+use crate::engine::ValueSet;
+use crate::engine::display::{Surface, SurfaceKind};
+
+/// The rates `ximagesrc` captures at: it paces itself to the negotiated rate.
+const MAX_RATE: f64 = 120.0;
+
+/// What `ximagesrc` is pointed at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Capture {
+    /// A rectangle of a screen's root window (a monitor, or the whole screen).
+    Region {
+        screen: usize,
+        x: u32,
+        y: u32,
+        width: u32,
+        height: u32,
+    },
+    /// One window.
+    Window { screen: usize, xid: u32 },
+}
+
+/// One capturable X11 surface.
+#[derive(Clone, Debug, PartialEq)]
+pub struct X11Surface {
+    pub surface: Surface,
+    pub capture: Capture,
+}
+
+/// The surfaces of the X server `display` (`None`: `$DISPLAY`), screen by screen: the whole
+/// screen first, then each XRandR monitor that is not the whole screen, then the top-level
+/// windows (the window manager's client list in its order; without a window manager, the
+/// mapped children of the root window that have a title).
+pub fn surfaces(display: Option<&str>) -> Result<Vec<X11Surface>, String> {
+    let (conn, _) = x11rb::connect(display).map_err(|e| format!("cannot open X display: {e}"))?;
+    let screens = conn.setup().roots.clone();
+    let many = screens.len() > 1;
+    let mut out = Vec::new();
+    for (screen, root) in screens.iter().enumerate() {
+        let (w, h) = (
+            u32::from(root.width_in_pixels),
+            u32::from(root.height_in_pixels),
+        );
+        let (id, label) = if many {
+            (
+                format!("screen{screen}"),
+                format!("Screen {screen} ({w}x{h})"),
+            )
+        } else {
+            ("screen".to_string(), "Entire screen".to_string())
+        };
+        out.push(monitor(screen, &id, label, (0, 0, w, h)));
+        for (name, rect) in monitors(&conn, root.root)? {
+            if rect != (0, 0, w, h) {
+                let label = format!("Monitor {name} ({}x{})", rect.2, rect.3);
+                out.push(monitor(screen, &format!("{id}-{name}"), label, rect));
+            }
+        }
+        for (xid, title, ww, wh) in windows(&conn, root.root)? {
+            out.push(X11Surface {
+                surface: Surface {
+                    id: format!("x11-window-{xid:#x}"),
+                    label: title,
+                    kind: SurfaceKind::Window,
+                    width: ww,
+                    height: wh,
+                    frame_rate: rates(),
+                    cursor: cursor_modes(),
+                    // Only what is visible of a window can be read back without compositing.
+                    logical: false,
+                },
+                capture: Capture::Window { screen, xid },
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn rates() -> ValueSet {
+    ValueSet::Range {
+        min: 1.0,
+        max: MAX_RATE,
+        step: 0.0,
+    }
+}
+
+fn cursor_modes() -> Vec<String> {
+    vec!["always".into(), "never".into()]
+}
+
+fn monitor(screen: usize, id: &str, label: String, rect: (u32, u32, u32, u32)) -> X11Surface {
+    let (x, y, width, height) = rect;
+    X11Surface {
+        surface: Surface {
+            id: format!("x11-{id}"),
+            label,
+            kind: SurfaceKind::Monitor,
+            width,
+            height,
+            frame_rate: rates(),
+            cursor: cursor_modes(),
+            logical: true,
+        },
+        capture: Capture::Region {
+            screen,
+            x,
+            y,
+            width,
+            height,
+        },
+    }
+}
+
+/// XRandR monitors: (name, (x, y, width, height)).
+type Rect = (u32, u32, u32, u32);
+
+fn monitors(conn: &RustConnection, root: Window) -> Result<Vec<(String, Rect)>, String> {
+    let reply = match conn.randr_get_monitors(root, true) {
+        Ok(cookie) => cookie
+            .reply()
+            .map_err(|e| format!("XRandR GetMonitors: {e}"))?,
+        // No RandR: the whole screen is the only monitor.
+        Err(_) => return Ok(Vec::new()),
+    };
+    let mut out = Vec::new();
+    for m in reply.monitors {
+        let name = atom_name(conn, m.name).unwrap_or_else(|| format!("{}", m.name));
+        let (x, y) = (m.x.max(0) as u32, m.y.max(0) as u32);
+        out.push((name, (x, y, u32::from(m.width), u32::from(m.height))));
+    }
+    Ok(out)
+}
+
+/// Top-level windows with a title: (xid, title, width, height).
+fn windows(conn: &RustConnection, root: Window) -> Result<Vec<(u32, String, u32, u32)>, String> {
+    let net_client_list = intern(conn, "_NET_CLIENT_LIST")?;
+    let listed = conn
+        .get_property(false, root, net_client_list, AtomEnum::WINDOW, 0, u32::MAX)
+        .map_err(|e| e.to_string())?
+        .reply()
+        .ok()
+        .and_then(|r| r.value32().map(|v| v.collect::<Vec<u32>>()))
+        .filter(|v| !v.is_empty());
+    let candidates = match listed {
+        Some(list) => list,
+        None => {
+            conn.query_tree(root)
+                .map_err(|e| e.to_string())?
+                .reply()
+                .map_err(|e| format!("QueryTree: {e}"))?
+                .children
+        }
+    };
+    let mut out = Vec::new();
+    for xid in candidates {
+        let Ok(Ok(attrs)) = conn.get_window_attributes(xid).map(|c| c.reply()) else {
+            continue;
+        };
+        if attrs.map_state != MapState::VIEWABLE || attrs.override_redirect {
+            continue;
+        }
+        let Ok(Ok(geo)) = conn.get_geometry(xid).map(|c| c.reply()) else {
+            continue;
+        };
+        let Some(title) = title(conn, xid) else {
+            continue;
+        };
+        out.push((xid, title, u32::from(geo.width), u32::from(geo.height)));
+    }
+    Ok(out)
+}
+
+/// `_NET_WM_NAME` (UTF-8), else `WM_NAME`.
+fn title(conn: &RustConnection, xid: Window) -> Option<String> {
+    let utf8 = intern(conn, "UTF8_STRING").ok()?;
+    let net_wm_name = intern(conn, "_NET_WM_NAME").ok()?;
+    for (prop, ty) in [
+        (net_wm_name, utf8),
+        (AtomEnum::WM_NAME.into(), AtomEnum::STRING.into()),
+    ] {
+        let reply = conn
+            .get_property(false, xid, prop, ty, 0, 1024)
+            .ok()?
+            .reply()
+            .ok()?;
+        if !reply.value.is_empty() {
+            return Some(String::from_utf8_lossy(&reply.value).into_owned());
+        }
+    }
+    None
+}
+
+fn intern(conn: &RustConnection, name: &str) -> Result<Atom, String> {
+    conn.intern_atom(false, name.as_bytes())
+        .map_err(|e| e.to_string())?
+        .reply()
+        .map(|r| r.atom)
+        .map_err(|e| format!("InternAtom {name}: {e}"))
+}
+
+fn atom_name(conn: &RustConnection, atom: Atom) -> Option<String> {
+    let reply = conn.get_atom_name(atom).ok()?.reply().ok()?;
+    Some(String::from_utf8_lossy(&reply.name).into_owned())
+}
+
+/// `ximagesrc` capturing `capture` of `display` (`None`: `$DISPLAY`), with or without the
+/// pointer. Damage tracking is off: with it, unchanged areas are not re-read and the first
+/// frame can come late.
+pub fn create_source(
+    display: Option<&str>,
+    capture: &Capture,
+    show_pointer: bool,
+    name: &str,
+) -> Result<gst::Element, glib::BoolError> {
+    let src = gst::ElementFactory::make("ximagesrc").name(name).build()?;
+    let screen = match capture {
+        Capture::Region { screen, .. } | Capture::Window { screen, .. } => *screen,
+    };
+    let display = display
+        .map(str::to_string)
+        .or_else(|| std::env::var("DISPLAY").ok())
+        .unwrap_or_default();
+    src.set_property("display-name", screen_name(&display, screen));
+    src.set_property("use-damage", false);
+    src.set_property("show-pointer", show_pointer);
+    match capture {
+        Capture::Region {
+            x,
+            y,
+            width,
+            height,
+            ..
+        } => {
+            src.set_property("startx", *x);
+            src.set_property("starty", *y);
+            // Inclusive end coordinates.
+            src.set_property("endx", x + width.saturating_sub(1));
+            src.set_property("endy", y + height.saturating_sub(1));
+        }
+        Capture::Window { xid, .. } => src.set_property("xid", u64::from(*xid)),
+    }
+    Ok(src)
+}
+
+/// `host:N` with the screen number replaced: `:1` → `:1.2`, `:1.0` → `:1.2`.
+fn screen_name(display: &str, screen: usize) -> String {
+    let colon = display.rfind(':').unwrap_or(display.len());
+    let base = match display[colon..].find('.') {
+        Some(dot) => &display[..colon + dot],
+        None => display,
+    };
+    format!("{base}.{screen}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn screen_names() {
+        assert_eq!(super::screen_name(":1", 2), ":1.2");
+        assert_eq!(super::screen_name(":1.0", 1), ":1.1");
+        assert_eq!(super::screen_name("host:10.0", 0), "host:10.0");
+    }
+}

@@ -1,0 +1,269 @@
+// Copyright (C) 2026 The usermediasrc authors
+//
+// This Source Code Form is subject to the terms of the Mozilla Public License, v2.0.
+// If a copy of the MPL was not distributed with this file, You can obtain one at
+// <https://mozilla.org/MPL/2.0/>.
+//
+// SPDX-License-Identifier: MPL-2.0
+
+//! X11 display surfaces on a real X server: Xvfb with two screens of different sizes (Xvfb
+//! 21.1 ignores `xrandr --setmonitor`, so the sizes differ per screen) and a red window on the
+//! second one. The surfaces are listed with their sizes and titles, and `ximagesrc` built for
+//! each really captures that surface's pixels.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use gst::prelude::*;
+use gstusermedia::device::x11::{self, Capture};
+use gstusermedia::engine::display::SurfaceKind;
+use x11rb::connection::Connection;
+use x11rb::protocol::xproto::{
+    AtomEnum, ConnectionExt as _, CreateWindowAux, PropMode, WindowClass,
+};
+use x11rb::wrapper::ConnectionExt as _;
+
+const SOCKET_DIR: &str = "/tmp/.X11-unix";
+
+/// A private Xvfb, stopped (and its socket and lock removed by itself) on drop.
+struct Xvfb {
+    child: Child,
+    display: String,
+    /// Xvfb created /tmp/.X11-unix: removed again when empty.
+    made_socket_dir: bool,
+}
+
+impl Xvfb {
+    /// `None` (test skipped) when Xvfb is not installed, unless CI=true.
+    fn start() -> Option<Xvfb> {
+        let made_socket_dir = !std::path::Path::new(SOCKET_DIR).exists();
+        let spawned = Command::new("Xvfb")
+            .args(["-displayfd", "1", "-br", "-nolisten", "tcp"])
+            .args(["-screen", "0", "1280x720x24", "-screen", "1", "640x480x24"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn();
+        let mut child = match spawned {
+            Ok(c) => c,
+            Err(e) => {
+                assert!(
+                    std::env::var("CI").as_deref() != Ok("true"),
+                    "Xvfb cannot be started: {e} (scripts/deps.sh installs it)"
+                );
+                eprintln!("skipped: Xvfb cannot be started ({e})");
+                return None;
+            }
+        };
+        // -displayfd: the server writes its display number once it accepts connections.
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let display = format!(":{}", line.trim());
+        assert!(display.len() > 1, "Xvfb did not say its display");
+        Some(Xvfb {
+            child,
+            display,
+            made_socket_dir,
+        })
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        // SIGTERM: the server removes its socket and lock file before it exits.
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+        if self.made_socket_dir {
+            let _ = std::fs::remove_dir(SOCKET_DIR);
+        }
+    }
+}
+
+/// The first frame of `src` as packed BGRx: (width, height, bytes).
+fn grab(src: gst::Element) -> (usize, usize, Vec<u8>) {
+    let pipeline = gst::Pipeline::new();
+    let convert = gst::ElementFactory::make("videoconvert").build().unwrap();
+    let filter = gst::ElementFactory::make("capsfilter")
+        .property(
+            "caps",
+            gst::Caps::builder("video/x-raw")
+                .field("format", "BGRx")
+                .field("framerate", gst::Fraction::new(10, 1))
+                .build(),
+        )
+        .build()
+        .unwrap();
+    let sink = gst::ElementFactory::make("fakesink").build().unwrap();
+    pipeline.add_many([&src, &convert, &filter, &sink]).unwrap();
+    gst::Element::link_many([&src, &convert, &filter, &sink]).unwrap();
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    sink.static_pad("sink")
+        .unwrap()
+        .add_probe(gst::PadProbeType::BUFFER, move |pad, info| {
+            if let Some(gst::PadProbeData::Buffer(b)) = &info.data {
+                let s = pad.current_caps().unwrap();
+                let s = s.structure(0).unwrap();
+                let (w, h) = (
+                    s.get::<i32>("width").unwrap(),
+                    s.get::<i32>("height").unwrap(),
+                );
+                let _ = tx.try_send((w as usize, h as usize, b.map_readable().unwrap().to_vec()));
+            }
+            gst::PadProbeReturn::Remove
+        });
+    pipeline.set_state(gst::State::Playing).unwrap();
+    let frame = rx.recv_timeout(Duration::from_secs(10)).expect("a frame");
+    pipeline.set_state(gst::State::Null).unwrap();
+    frame
+}
+
+/// (B, G, R) at (x, y) of a packed BGRx frame.
+fn pixel((w, _, data): &(usize, usize, Vec<u8>), x: usize, y: usize) -> (u8, u8, u8) {
+    let i = (y * w + x) * 4;
+    (data[i], data[i + 1], data[i + 2])
+}
+
+#[test]
+fn monitors_and_windows_are_listed_and_captured() {
+    gst::init().unwrap();
+    let Some(x) = Xvfb::start() else {
+        return;
+    };
+    // A red 320x240 window with a title on the second screen, at (200, 100); it lives as long
+    // as this connection.
+    let (conn, _) = x11rb::connect(Some(&x.display)).unwrap();
+    let root = conn.setup().roots[1].root;
+    let win = conn.generate_id().unwrap();
+    conn.create_window(
+        x11rb::COPY_DEPTH_FROM_PARENT,
+        win,
+        root,
+        200,
+        100,
+        320,
+        240,
+        0,
+        WindowClass::INPUT_OUTPUT,
+        0,
+        &CreateWindowAux::new().background_pixel(0x00ff_0000),
+    )
+    .unwrap();
+    let utf8 = conn
+        .intern_atom(false, b"UTF8_STRING")
+        .unwrap()
+        .reply()
+        .unwrap()
+        .atom;
+    let name = conn
+        .intern_atom(false, b"_NET_WM_NAME")
+        .unwrap()
+        .reply()
+        .unwrap()
+        .atom;
+    conn.change_property8(
+        PropMode::REPLACE,
+        win,
+        name,
+        utf8,
+        "Red window ✓".as_bytes(),
+    )
+    .unwrap();
+    conn.change_property8(
+        PropMode::REPLACE,
+        win,
+        AtomEnum::WM_NAME,
+        AtomEnum::STRING,
+        b"Red window",
+    )
+    .unwrap();
+    conn.map_window(win).unwrap();
+    conn.sync().unwrap();
+
+    let surfaces = x11::surfaces(Some(&x.display)).unwrap();
+    let find = |f: &dyn Fn(&x11::X11Surface) -> bool| {
+        surfaces
+            .iter()
+            .find(|s| f(s))
+            .unwrap_or_else(|| panic!("{surfaces:#?}"))
+            .clone()
+    };
+    let first = find(&|s| s.surface.id == "x11-screen0");
+    let second = find(&|s| s.surface.id == "x11-screen1");
+    assert_eq!(first.surface.label, "Screen 0 (1280x720)");
+    assert_eq!((first.surface.width, first.surface.height), (1280, 720));
+    assert_eq!((second.surface.width, second.surface.height), (640, 480));
+    assert_eq!(
+        second.capture,
+        Capture::Region {
+            screen: 1,
+            x: 0,
+            y: 0,
+            width: 640,
+            height: 480
+        }
+    );
+    assert!(
+        surfaces.iter().all(
+            |s| s.surface.kind != SurfaceKind::Monitor || s.surface.label.starts_with("Screen")
+        ),
+        "a monitor that is the whole screen is not listed twice: {surfaces:#?}"
+    );
+    let window = find(&|s| s.surface.kind == SurfaceKind::Window);
+    assert_eq!(window.surface.label, "Red window ✓");
+    assert_eq!((window.surface.width, window.surface.height), (320, 240));
+    assert_eq!(
+        window.capture,
+        Capture::Window {
+            screen: 1,
+            xid: win
+        }
+    );
+    assert!(!window.surface.logical);
+    assert_eq!(
+        surfaces
+            .iter()
+            .filter(|s| s.surface.kind == SurfaceKind::Window)
+            .count(),
+        1
+    );
+
+    let capture = |s: &x11::X11Surface| {
+        grab(x11::create_source(Some(&x.display), &s.capture, false, "x").unwrap())
+    };
+    let red = (0, 0, 255);
+    let black = (0, 0, 0);
+    let f = capture(&second);
+    assert_eq!((f.0, f.1), (640, 480));
+    assert_eq!(pixel(&f, 10, 10), black);
+    assert_eq!(pixel(&f, 200, 100), red);
+    assert_eq!(pixel(&f, 519, 339), red);
+    assert_eq!(pixel(&f, 520, 340), black);
+    let f = capture(&first);
+    assert_eq!((f.0, f.1), (1280, 720));
+    assert_eq!(
+        pixel(&f, 300, 200),
+        black,
+        "the window is on the other screen"
+    );
+    let f = capture(&window);
+    assert_eq!((f.0, f.1), (320, 240));
+    assert_eq!(pixel(&f, 0, 0), red);
+    assert_eq!(pixel(&f, 319, 239), red);
+    // A region of a screen: its top-left quarter.
+    let quarter = Capture::Region {
+        screen: 1,
+        x: 320,
+        y: 240,
+        width: 320,
+        height: 240,
+    };
+    let f = grab(x11::create_source(Some(&x.display), &quarter, false, "q").unwrap());
+    assert_eq!((f.0, f.1), (320, 240));
+    assert_eq!(pixel(&f, 0, 0), red, "(320, 240) is inside the window");
+    assert_eq!(pixel(&f, 200, 100), black, "(520, 340) is outside");
+    drop(conn);
+}
