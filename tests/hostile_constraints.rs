@@ -25,10 +25,7 @@
 
 use std::time::{Duration, Instant};
 
-use gstusermedia::engine::{
-    self, AudioCapture, AudioEnvironment, AudioMode, Capture, Device, MediaError, ValueSet,
-    VideoMode, parse,
-};
+use gstusermedia::engine::{self, AudioEnvironment, Device, MediaError, fixtures, parse};
 
 /// The answer a case must get.
 enum Expect {
@@ -616,72 +613,15 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-fn camera(id: &str, group: &str, facing: Option<&str>, modes: &[(f64, f64, f64)]) -> Device {
-    Device {
-        device_id: id.into(),
-        group_id: group.into(),
-        label: id.into(),
-        facing_mode: facing.map(Into::into),
-        capture: Capture::Video(
-            modes
-                .iter()
-                .map(|&(w, h, f)| VideoMode {
-                    width: ValueSet::Fixed(w),
-                    height: ValueSet::Fixed(h),
-                    frame_rate: ValueSet::Fixed(f),
-                    format: "YUY2".into(),
-                    compressed: false,
-                })
-                .collect(),
-        ),
-    }
-}
-
-fn microphone(id: &str, group: &str, rate: f64, channels: f64) -> Device {
-    Device {
-        device_id: id.into(),
-        group_id: group.into(),
-        label: id.into(),
-        facing_mode: None,
-        capture: Capture::Audio(AudioCapture {
-            modes: vec![AudioMode {
-                sample_rate: ValueSet::Fixed(rate),
-                channel_count: ValueSet::Fixed(channels),
-                sample_size: 16,
-                format: "S16LE".into(),
-            }],
-            latency: ValueSet::Fixed(1000.0 / rate),
-            default_latency: 1000.0 / rate,
-            system_echo_cancellation: false,
-        }),
-    }
-}
-
-/// Two cameras and two microphones of selection-rules.md section E.
+/// Two cameras and two microphones of selection-rules.md section E (the engine's fixtures).
 fn devices() -> Vec<Device> {
+    let cameras = fixtures::section_e_cameras();
+    let mics = fixtures::chromium_microphones();
     vec![
-        camera(
-            "fake_device_1",
-            "fake_group1",
-            None,
-            &[
-                (200.0, 200.0, 40.0),
-                (500.0, 500.0, 40.0),
-                (1000.0, 1000.0, 20.0),
-            ],
-        ),
-        microphone("default_device", "fake_group1", 44100.0, 2.0),
-        camera(
-            "fake_device_2",
-            "fake_group2",
-            Some("environment"),
-            &[
-                (320.0, 240.0, 30.0),
-                (640.0, 480.0, 30.0),
-                (800.0, 600.0, 20.0),
-            ],
-        ),
-        microphone("8khz_sample_rate_device", "fake_group4", 8000.0, 2.0),
+        cameras[0].clone(),
+        mics[0].clone(),
+        cameras[1].clone(),
+        mics[3].clone(),
     ]
 }
 

@@ -14,7 +14,10 @@ pub mod audio;
 pub mod constraints;
 pub mod error;
 pub mod fitness;
+#[doc(hidden)]
+pub mod fixtures;
 pub mod model;
+pub mod num;
 pub mod parse;
 pub mod plan;
 pub mod video;

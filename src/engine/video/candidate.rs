@@ -11,6 +11,7 @@
 
 use super::sets::{MAX_DIMENSION, Point, Range, ResolutionSet, valid_aspect_ratio};
 use crate::engine::fitness;
+use crate::engine::num::TOLERANCE;
 use crate::engine::{ConstraintSet, Device, MediaError, NumConstraint, StrConstraint};
 
 /// Chromium's `kMinDeviceCaptureFrameRate` (DBL_MIN): the lowest frame rate of any format.
@@ -371,10 +372,9 @@ impl Candidate {
 
     /// C2.3.3 (`SatisfiesFrameRateConstraint`), against the native rate and earlier sets.
     fn satisfies_frame_rate(&self, s: &SetSpec, n: &Native) -> bool {
-        const EPS: f64 = 1e-5;
         let (lo, hi) = (s.fr_lower, s.fr_upper);
-        let lo_out = lo > n.f || lo > self.frame_rate.max.unwrap_or(MAX_FRAME_RATE) + EPS;
-        let hi_out = hi < MIN_FRAME_RATE || hi < self.frame_rate.min.unwrap_or(0.0) - EPS;
+        let lo_out = lo > n.f || lo > self.frame_rate.max.unwrap_or(MAX_FRAME_RATE) + TOLERANCE;
+        let hi_out = hi < MIN_FRAME_RATE || hi < self.frame_rate.min.unwrap_or(0.0) - TOLERANCE;
         !lo_out && !hi_out && lo <= hi
     }
 

@@ -12,106 +12,27 @@
 
 use super::select;
 use super::sets::ResolutionSet;
+use crate::engine::fixtures::{self, mjpeg, range, raw};
 use crate::engine::{
-    AudioCapture, AudioMode, BoolConstraint, Capture, ConstraintSet, Crop, Device, MediaError,
-    NumConstraint, StrConstraint, TrackConstraints, ValueSet, VideoMode, VideoPlan,
+    BoolConstraint, Capture, ConstraintSet, Crop, Device, MediaError, NumConstraint, StrConstraint,
+    TrackConstraints, ValueSet, VideoMode, VideoPlan,
 };
 
 // ---------------------------------------------------------------------------------------------
 // Builders
 
-fn raw(w: f64, h: f64, f: f64) -> VideoMode {
-    VideoMode {
-        width: ValueSet::Fixed(w),
-        height: ValueSet::Fixed(h),
-        frame_rate: ValueSet::Fixed(f),
-        format: "YUY2".into(),
-        compressed: false,
-    }
-}
-
-fn mjpeg(w: f64, h: f64, f: f64) -> VideoMode {
-    VideoMode {
-        format: "image/jpeg".into(),
-        compressed: true,
-        ..raw(w, h, f)
-    }
-}
-
+/// A camera in a group of its own.
 fn camera(id: &str, facing: Option<&str>, modes: Vec<VideoMode>) -> Device {
-    Device {
-        device_id: id.into(),
-        group_id: format!("{id}_group"),
-        label: format!("{id} label"),
-        facing_mode: facing.map(Into::into),
-        capture: Capture::Video(modes),
-    }
+    fixtures::camera(id, &format!("{id}_group"), facing, modes)
 }
 
 fn microphone(id: &str) -> Device {
-    Device {
-        device_id: id.into(),
-        group_id: format!("{id}_group"),
-        label: format!("{id} label"),
-        facing_mode: None,
-        capture: Capture::Audio(AudioCapture {
-            modes: vec![AudioMode {
-                sample_rate: ValueSet::Fixed(48000.0),
-                channel_count: ValueSet::Fixed(2.0),
-                sample_size: 16,
-                format: "S16LE".into(),
-            }],
-            latency: ValueSet::Fixed(0.01),
-            default_latency: 0.01,
-            system_echo_cancellation: false,
-        }),
-    }
+    fixtures::simple_microphone(id, &format!("{id}_group"), 48000.0, 2.0, 480.0)
 }
 
 /// The fixture devices of section E, in enumeration order.
 fn fixtures() -> Vec<Device> {
-    let mut y16 = raw(640.0, 480.0, 30.0);
-    y16.format = "Y16".into();
-    vec![
-        camera(
-            "fake_device_1",
-            None,
-            vec![
-                raw(200.0, 200.0, 40.0),
-                raw(500.0, 500.0, 40.0),
-                raw(1000.0, 1000.0, 20.0),
-            ],
-        ),
-        camera(
-            "fake_device_2",
-            Some("environment"),
-            vec![
-                raw(40.0, 30.0, 20.0),
-                raw(320.0, 240.0, 30.0),
-                raw(640.0, 480.0, 30.0),
-                raw(800.0, 600.0, 20.0),
-            ],
-        ),
-        camera(
-            "fake_device_3",
-            Some("user"),
-            vec![
-                raw(600.0, 400.0, 10.0),
-                raw(640.0, 480.0, 10.0),
-                raw(480.0, 640.0, 30.0),
-                raw(640.0, 480.0, 30.0),
-                raw(1280.0, 720.0, 60.0),
-                raw(1920.0, 1080.0, 60.0),
-                raw(2304.0, 1536.0, 10.0),
-            ],
-        ),
-        camera("fake_device_4", Some("environment"), vec![y16]),
-        camera(
-            "fake_device_5",
-            None,
-            vec![raw(640.0, 480.0, 0.0), raw(500.0, 500.0, 0.1)],
-        ),
-    ]
+    fixtures::section_e_cameras()
 }
 
 fn ideal(v: f64) -> Option<NumConstraint> {
@@ -626,14 +547,14 @@ fn device_id_and_group_id() {
         ),
         (
             ConstraintSet {
-                group_id: s_exact(&["fake_device_5_group"]),
+                group_id: s_exact(&["fake_group5"]),
                 ..Default::default()
             },
             "fake_device_5",
         ),
         (
             ConstraintSet {
-                group_id: s_ideal(&["fake_device_2_group", "fake_device_3_group"]),
+                group_id: s_ideal(&["fake_group2", "fake_group3"]),
                 ..Default::default()
             },
             "fake_device_2",
@@ -728,10 +649,6 @@ fn satisfiable_advanced_sets_narrow_in_order() {
 
 // ---------------------------------------------------------------------------------------------
 // Capture ranges (D3)
-
-fn range(min: f64, max: f64, step: f64) -> ValueSet {
-    ValueSet::Range { min, max, step }
-}
 
 fn range_camera(step: f64, fps: ValueSet) -> Vec<Device> {
     vec![camera(
@@ -1195,7 +1112,7 @@ fn settings_json_keys_and_values() {
     keys.sort();
     assert_eq!(keys, want);
     assert_eq!(v["deviceId"], "fake_device_3");
-    assert_eq!(v["groupId"], "fake_device_3_group");
+    assert_eq!(v["groupId"], "fake_group3");
     assert_eq!(v["width"], 321);
     assert_eq!(v["height"], 428);
     assert_eq!(v["aspectRatio"], 0.75);
@@ -1217,7 +1134,7 @@ fn capabilities_cover_all_modes() {
     }));
     let v = serde_json::to_value(&p.capabilities).unwrap();
     assert_eq!(v["deviceId"], "fake_device_3");
-    assert_eq!(v["groupId"], "fake_device_3_group");
+    assert_eq!(v["groupId"], "fake_group3");
     assert_eq!(v["width"], serde_json::json!({"min": 1, "max": 2304}));
     assert_eq!(v["height"], serde_json::json!({"min": 1, "max": 1536}));
     assert_eq!(v["aspectRatio"]["min"], 1.0 / 1536.0);
@@ -1366,7 +1283,7 @@ fn chromium_basic_set_expectations() {
         (
             "MandatoryGroupID",
             ConstraintSet {
-                group_id: s_exact(&["fake_device_2_group"]),
+                group_id: s_exact(&["fake_group2"]),
                 ..cs()
             },
             (D2, (640, 480, 30.0), (640, 480), None),
@@ -2149,11 +2066,11 @@ fn chromium_advanced_set_expectations() {
                 cs(),
                 vec![
                     ConstraintSet {
-                        group_id: s_exact(&["fake_device_1_group", "fake_device_2_group"]),
+                        group_id: s_exact(&["fake_group1", "fake_group2"]),
                         ..cs()
                     },
                     ConstraintSet {
-                        group_id: s_exact(&["fake_device_2_group", "fake_device_3_group"]),
+                        group_id: s_exact(&["fake_group2", "fake_group3"]),
                         ..cs()
                     },
                 ],
