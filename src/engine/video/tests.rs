@@ -405,17 +405,76 @@ fn aspect_ratio_exact_min_max_crop_centred() {
 }
 
 #[test]
-fn frame_rate_exact_decimates_even_with_resize_mode_none() {
-    // C2.12: 1000x1000@20 is closest natively to 19 and is dropped to 19.
+fn frame_rate_exact_decimates_unless_resize_mode_is_none() {
+    // 1000x1000@20 is closest natively to 19 and is dropped to 19: crop-and-scale.
     let p = pick(&basic(ConstraintSet {
         frame_rate: exact(19.0),
-        resize_mode: s_exact(&["none"]),
         ..Default::default()
     }));
     assert_eq!((p.device, p.mode), (0, 2));
     assert_eq!((p.width, p.height), (1000, 1000));
     assert_eq!(p.max_frame_rate, Some(19.0));
     assert_eq!(p.settings.frame_rate, 19.0);
+    assert_eq!(p.settings.resize_mode, "crop-and-scale");
+    // C2.12: dropping frames is crop-and-scale, so a required none allows native rates only.
+    let (name, _) = failure(
+        &basic(ConstraintSet {
+            frame_rate: exact(19.0),
+            resize_mode: s_exact(&["none"]),
+            ..Default::default()
+        }),
+        &fixtures(),
+    );
+    assert_eq!(name, "frameRate");
+}
+
+#[test]
+fn required_resize_mode_none_keeps_native_rates() {
+    let twenty = [camera("twenty", None, vec![raw(640.0, 480.0, 20.0)])];
+    for fr in [exact(10.0), max(10.0)] {
+        let tc = basic(ConstraintSet {
+            frame_rate: fr.clone(),
+            resize_mode: s_exact(&["none"]),
+            ..Default::default()
+        });
+        assert_eq!(failure(&tc, &twenty).0, "frameRate", "{fr:?}");
+        // Without the required none the same request decimates.
+        let tc = basic(ConstraintSet {
+            frame_rate: fr,
+            ..Default::default()
+        });
+        let p = select(&tc, &twenty).unwrap();
+        assert_eq!(p.settings.frame_rate, 10.0);
+        assert_eq!(p.settings.resize_mode, "crop-and-scale");
+    }
+    // A maximum the native rate meets, and ideals, stay native.
+    for cs in [
+        ConstraintSet {
+            frame_rate: max(25.0),
+            resize_mode: s_exact(&["none"]),
+            ..Default::default()
+        },
+        ConstraintSet {
+            frame_rate: ideal(10.0),
+            resize_mode: s_exact(&["none"]),
+            ..Default::default()
+        },
+    ] {
+        let p = select(&basic(cs), &twenty).unwrap();
+        assert_eq!(p.max_frame_rate, None);
+        assert_eq!(p.settings.frame_rate, 20.0);
+        assert_eq!(p.settings.resize_mode, "none");
+    }
+    // On the fixtures an ideal rate under a required none picks the native rate closest to it
+    // (fake_device_3's 10 fps modes for an ideal of 9) instead of decimating a faster mode.
+    let p = pick(&basic(ConstraintSet {
+        frame_rate: ideal(9.0),
+        resize_mode: s_exact(&["none"]),
+        ..Default::default()
+    }));
+    assert_eq!(p.settings.frame_rate, 10.0);
+    assert_eq!(p.max_frame_rate, None);
+    assert_eq!(p.settings.resize_mode, "none");
 }
 
 #[test]
@@ -2647,6 +2706,11 @@ mod properties {
         {
             return None;
         }
+        // Without rescaling no frame is dropped either: the native rate meets every maximum.
+        let native_hi = fhi.min(s.fr.1.unwrap_or(1000.0));
+        if !rescale && f > native_hi && !crate::engine::num::approx_eq(f, native_hi) {
+            return None;
+        }
         Some(State {
             native,
             rescale,
@@ -2773,7 +2837,7 @@ mod properties {
                     }
                     None => s.fr.1,
                 };
-                let rate = fr_t.filter(|&r| r <= f).unwrap_or(f);
+                let rate = fr_t.filter(|&r| r <= f && s.rescale).unwrap_or(f);
                 let resize = list_of(&b.resize_mode, false);
                 let penalty = |v: &str| {
                     resize.map_or(0.0, |l| if l.iter().any(|x| x == v) { 0.0 } else { 1.0 })
