@@ -52,12 +52,21 @@ impl BoolConstraint {
     }
 }
 
-/// Value of echoCancellation (ConstrainBooleanOrDOMString).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Value of echoCancellation (ConstrainBooleanOrDOMString), in constraints, settings and
+/// capabilities: serialised as the boolean or the string.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(untagged)]
 pub enum EchoMode {
     Bool(bool),
     /// `"all"` or `"remote-only"`.
     Str(String),
+}
+
+impl EchoMode {
+    /// Whether the value asks for echo cancellation (`true`, or any mode string).
+    pub fn is_on(&self) -> bool {
+        !matches!(self, EchoMode::Bool(false))
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -86,6 +95,8 @@ pub struct ConstraintSet {
     pub echo_cancellation: Option<EchoConstraint>,
     pub auto_gain_control: Option<BoolConstraint>,
     pub noise_suppression: Option<BoolConstraint>,
+    /// Always false here: no processor isolates voices (S6.1).
+    pub voice_isolation: Option<BoolConstraint>,
     pub latency: Option<NumConstraint>,
     pub channel_count: Option<NumConstraint>,
     pub device_id: Option<StrConstraint>,

@@ -398,6 +398,7 @@ fn constraint_set(v: &Value, path: &str, advanced: bool) -> Result<ConstraintSet
         },
         auto_gain_control: boolean("autoGainControl")?,
         noise_suppression: boolean("noiseSuppression")?,
+        voice_isolation: boolean("voiceIsolation")?,
         latency: num("latency", NumKind::Double)?,
         channel_count: num("channelCount", NumKind::ULong)?,
         device_id: string("deviceId")?,

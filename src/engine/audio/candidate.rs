@@ -82,13 +82,7 @@ impl Candidate {
         let native_rates = NumSet::from_values(&mode.sample_rate, true);
         let native_channels = NumSet::from_values(&mode.channel_count, true);
         let system = capture.system_echo_cancellation;
-        let echo = if system {
-            EcSet::of(&[EcMode::BrowserDecides, EcMode::All])
-        } else if path == AudioPath::Dsp && env.echo_reference {
-            EcSet::of(&[EcMode::BrowserDecides, EcMode::RemoteOnly, EcMode::Disabled])
-        } else {
-            EcSet::of(&[EcMode::Disabled])
-        };
+        let echo = EcSet::offered(system, path == AudioPath::Dsp && env.echo_reference);
         let (processing, sample_size, channel_count, sample_rate, latency) = match path {
             AudioPath::Unprocessed => (
                 BoolSet::FALSE,
@@ -198,6 +192,9 @@ impl Candidate {
             &set.noise_suppression,
             "noiseSuppression",
         )?;
+        // No processor isolates voices: only `false` can be required; an ideal is ignored.
+        let mut voice_isolation = BoolSet::FALSE;
+        narrow_bool(&mut voice_isolation, &set.voice_isolation, "voiceIsolation")?;
         Ok(())
     }
 
@@ -335,8 +332,10 @@ impl Candidate {
             channel_count: as_u32(choice.channel_count),
             latency: choice.latency,
             echo_cancellation,
+            echo_cancellation_mode: choice.ec_mode.value(),
             auto_gain_control: choice.auto_gain_control,
             noise_suppression: choice.noise_suppression,
+            voice_isolation: false,
         };
         let dsp = self.path == AudioPath::Dsp;
         AudioPlan {

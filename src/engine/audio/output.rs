@@ -10,6 +10,7 @@
 
 use std::fmt::Write as _;
 
+use super::sets::EcSet;
 use super::{DSP_LATENCY, DSP_SAMPLE_RATE, DSP_SAMPLE_SIZE};
 use crate::engine::num;
 use crate::engine::{
@@ -48,13 +49,12 @@ pub(crate) fn capabilities(
         capture.default_latency,
     ];
     let with_dsp = |v: f64| dsp.then_some(v).into_iter();
-    let echo_cancellation = if capture.system_echo_cancellation {
-        vec![true]
-    } else if dsp && env.echo_reference {
-        vec![true, false]
-    } else {
-        vec![false]
-    };
+    let echo = EcSet::offered(capture.system_echo_cancellation, dsp && env.echo_reference);
+    let echo_cancellation_modes = echo.values();
+    let echo_cancellation = [true, false]
+        .into_iter()
+        .filter(|on| echo_cancellation_modes.iter().any(|m| m.is_on() == *on))
+        .collect();
     let processing = if dsp { vec![true, false] } else { vec![false] };
     AudioCapabilities {
         device_id: device.device_id.clone(),
@@ -64,8 +64,10 @@ pub(crate) fn capabilities(
         channel_count: span(&mut channels.chain(with_dsp(1.0))),
         latency: span(&mut latencies.into_iter().chain(with_dsp(DSP_LATENCY))),
         echo_cancellation,
+        echo_cancellation_modes,
         auto_gain_control: processing.clone(),
         noise_suppression: processing,
+        voice_isolation: vec![false],
     }
 }
 
@@ -127,6 +129,7 @@ pub(super) fn required_summary(set: &ConstraintSet) -> String {
     for (name, c) in [
         ("autoGainControl", &set.auto_gain_control),
         ("noiseSuppression", &set.noise_suppression),
+        ("voiceIsolation", &set.voice_isolation),
     ] {
         if let Some(exact) = c.as_ref().and_then(|c| c.exact) {
             parts.push(format!("{name}: {{exact: {exact}}}"));

@@ -226,6 +226,16 @@ impl EcMode {
         }
     }
 
+    /// How settings and capabilities report the mode.
+    pub(super) fn value(self) -> EchoMode {
+        match self {
+            EcMode::Disabled => EchoMode::Bool(false),
+            EcMode::BrowserDecides => EchoMode::Bool(true),
+            EcMode::All => EchoMode::Str("all".into()),
+            EcMode::RemoteOnly => EchoMode::Str("remote-only".into()),
+        }
+    }
+
     pub(super) fn enabled(self) -> bool {
         self != EcMode::Disabled
     }
@@ -240,6 +250,36 @@ impl EcMode {
 pub(super) struct EcSet(pub(super) u8);
 
 impl EcSet {
+    /// The modes a path offers. A device's own canceller (PipeWire's or PulseAudio's
+    /// echo-cancel node) removes everything the system plays and cannot be turned off: `true`
+    /// and "all". webrtcdsp removes only what the pipeline plays through its webrtcechoprobe,
+    /// i.e. the far end of a call: `true`, "remote-only" and off. "all" would need the whole
+    /// system's playback as the reference (a loopback of the output), which the element does
+    /// not wire, so webrtcdsp does not offer it.
+    pub(super) fn offered(system_canceller: bool, dsp_with_reference: bool) -> EcSet {
+        if system_canceller {
+            EcSet::of(&[EcMode::BrowserDecides, EcMode::All])
+        } else if dsp_with_reference {
+            EcSet::of(&[EcMode::BrowserDecides, EcMode::RemoteOnly, EcMode::Disabled])
+        } else {
+            EcSet::of(&[EcMode::Disabled])
+        }
+    }
+
+    /// The members as reported in capabilities: `true`, `false`, then the named modes.
+    pub(super) fn values(self) -> Vec<EchoMode> {
+        [
+            EcMode::BrowserDecides,
+            EcMode::Disabled,
+            EcMode::All,
+            EcMode::RemoteOnly,
+        ]
+        .into_iter()
+        .filter(|m| self.contains(*m))
+        .map(EcMode::value)
+        .collect()
+    }
+
     pub(super) fn of(modes: &[EcMode]) -> EcSet {
         EcSet(modes.iter().fold(0, |acc, m| acc | m.bit()))
     }

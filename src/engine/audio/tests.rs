@@ -125,11 +125,15 @@ fn unconstrained_defaults() {
             channel_count: 1,
             latency: 0.010,
             echo_cancellation: true,
+            echo_cancellation_mode: EchoMode::Bool(true),
             auto_gain_control: true,
             noise_suppression: true,
+            voice_isolation: false,
         }
     );
     let json = serde_json::to_value(&p.settings).unwrap();
+    assert_eq!(json["echoCancellation"], true);
+    assert_eq!(json["voiceIsolation"], false);
     for key in [
         "deviceId",
         "groupId",
@@ -140,6 +144,7 @@ fn unconstrained_defaults() {
         "echoCancellation",
         "autoGainControl",
         "noiseSuppression",
+        "voiceIsolation",
     ] {
         assert!(json.get(key).is_some(), "{key} missing from {json}");
     }
@@ -426,6 +431,67 @@ fn echo_cancellation() {
     let default = &devices[1..2];
     let c = "{echoCancellation: {exact: 'all'}}";
     assert_eq!(fails_on(c, default, &CHROMIUM), "echoCancellation");
+}
+
+#[test]
+fn echo_cancellation_modes_are_reported() {
+    let mode =
+        |c: &str| serde_json::to_value(&pick(c).settings).unwrap()["echoCancellation"].clone();
+    assert_eq!(mode("true"), true);
+    assert_eq!(mode("{echoCancellation: false}"), false);
+    assert_eq!(mode("{echoCancellation: 'remote-only'}"), "remote-only");
+    assert_eq!(
+        mode("{echoCancellation: {exact: 'remote-only'}}"),
+        "remote-only"
+    );
+    assert_eq!(mode("{echoCancellation: {exact: 'all'}}"), "all");
+    // The mode in settings is what the processing does: webrtcdsp cancels for remote-only.
+    let p = pick("{echoCancellation: {exact: 'remote-only'}}");
+    assert_eq!(
+        p.settings.echo_cancellation_mode,
+        EchoMode::Str("remote-only".into())
+    );
+    assert!(p.echo_cancellation && p.settings.echo_cancellation);
+
+    let devices = chromium_devices();
+    let caps = |i: usize, env: &AudioEnvironment| {
+        let Capture::Audio(c) = &devices[i].capture else {
+            unreachable!()
+        };
+        serde_json::to_value(capabilities(&devices[i], c, env)).unwrap()
+    };
+    let modes = |v: serde_json::Value| v["echoCancellation"].clone();
+    assert_eq!(
+        modes(caps(1, &CHROMIUM)),
+        serde_json::json!([true, false, "remote-only"])
+    );
+    assert_eq!(modes(caps(2, &CHROMIUM)), serde_json::json!([true, "all"]));
+    assert_eq!(modes(caps(1, &NO_REFERENCE)), serde_json::json!([false]));
+    assert_eq!(modes(caps(1, &NO_DSP)), serde_json::json!([false]));
+    assert_eq!(modes(caps(2, &NO_DSP)), serde_json::json!([true, "all"]));
+    // Every listed value can be required of that device alone, and no other can.
+    for (i, env) in [(1, CHROMIUM), (2, CHROMIUM), (1, NO_REFERENCE)] {
+        let listed = modes(caps(i, &env));
+        for value in ["true", "false", "'all'", "'remote-only'"] {
+            let v: serde_json::Value = json5::from_str(value).unwrap();
+            let c = format!("{{echoCancellation: {{exact: {value}}}}}");
+            let ok = run(&c, &devices[i..i + 1], &env).is_ok();
+            let is_listed = listed.as_array().unwrap().contains(&v);
+            assert_eq!(ok, is_listed, "device {i} {env:?}: {c}");
+        }
+    }
+}
+
+#[test]
+fn voice_isolation_is_never_available() {
+    assert_eq!(fails("{voiceIsolation: {exact: true}}"), "voiceIsolation");
+    assert_eq!(pick("{voiceIsolation: true}"), pick("true"));
+    assert_eq!(pick("{voiceIsolation: {exact: false}}"), pick("true"));
+    let p = pick("true");
+    assert_eq!(p.capabilities.voice_isolation, vec![false]);
+    assert!(!p.settings.voice_isolation);
+    // An advanced set requiring it is skipped like any unsatisfiable one.
+    assert_eq!(pick("{advanced: [{voiceIsolation: true}]}"), pick("true"));
 }
 
 #[test]
