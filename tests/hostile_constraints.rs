@@ -313,15 +313,103 @@ fn cases() -> Vec<Case> {
             "{video: {width: {min: {exact: 640}}}}",
             &["video.width.min", "an object"],
         ),
-        type_error(
-            "legacy mandatory",
-            "{video: {mandatory: {minWidth: 640}}}",
-            &["video.mandatory", "legacy", "malformed constraints object"],
-        ),
-        type_error(
+        // Chrome's legacy {mandatory, optional} form: translated as Chromium did.
+        selected("legacy mandatory", "{video: {mandatory: {minWidth: 640}}}"),
+        selected(
             "legacy optional",
             "{audio: {optional: [{googEchoCancellation: false}]}}",
-            &["audio.optional", "legacy"],
+        ),
+        selected(
+            "legacy values as strings",
+            "{video: {mandatory: {minWidth: '320', maxFrameRate: ' 30 '}}, \
+             audio: {mandatory: {echoCancellation: 'false'}}}",
+        ),
+        selected(
+            "legacy unknown optional name ignored",
+            "{video: {optional: [{googLeakyBucket: true}, {minWidth: 99999}]}}",
+        ),
+        selected(
+            "four thousand legacy optional entries",
+            format!("{{video: {{optional: [{}]}}}}", ["{minWidth: 1}"; 4_000].join(",")),
+        ),
+        overconstrained(
+            "legacy mandatory out of reach",
+            "{video: {mandatory: {minWidth: 5000}}}",
+            "width",
+            &["width {min: 5000}"],
+        ),
+        overconstrained(
+            "legacy unknown mandatory name",
+            "{video: {mandatory: {minWidht: 640}}}",
+            "minWidht",
+            &["video.mandatory.minWidht", "did you mean minWidth?"],
+        ),
+        overconstrained(
+            "legacy screen capture",
+            "{video: {mandatory: {chromeMediaSource: 'desktop'}}}",
+            "chromeMediaSource",
+            &["screen capture"],
+        ),
+        overconstrained(
+            "firefox screen capture",
+            "{video: {mediaSource: 'screen'}}",
+            "mediaSource",
+            &["video.mediaSource", "screen capture"],
+        ),
+        type_error(
+            "legacy mixed with standard members",
+            "{video: {mandatory: {minWidth: 640}, height: 480}}",
+            &["video.height", "legacy", "mixed"],
+        ),
+        type_error(
+            "legacy mixed with advanced",
+            "{video: {optional: [], advanced: [{width: 640}]}}",
+            &["video.advanced", "mixed"],
+        ),
+        type_error(
+            "legacy mandatory not an object",
+            "{video: {mandatory: 'minWidth=640'}}",
+            &["video.mandatory", "string \"minWidth=640\""],
+        ),
+        type_error(
+            "legacy mandatory null",
+            "{video: {mandatory: null}}",
+            &["video.mandatory", "found null"],
+        ),
+        type_error(
+            "legacy optional not an array",
+            "{video: {optional: {sourceId: 'a'}}}",
+            &["video.optional", "an array", "an object"],
+        ),
+        type_error(
+            "legacy optional entry with two names",
+            "{video: {optional: [{sourceId: 'a'}, {minWidth: 1, maxWidth: 2}]}}",
+            &["video.optional[1]", "exactly one", "found 2"],
+        ),
+        type_error(
+            "legacy optional entry not an object",
+            "{video: {optional: [{sourceId: 'a'}, 'minWidth']}}",
+            &["video.optional[1]", "string \"minWidth\""],
+        ),
+        type_error(
+            "legacy value holding a constraint object",
+            "{video: {mandatory: {minWidth: {exact: 640}}}}",
+            &["video.mandatory.minWidth", "an object"],
+        ),
+        type_error(
+            "legacy NaN",
+            "{video: {optional: [{maxFrameRate: NaN}]}}",
+            &["video.optional[0].maxFrameRate", "NaN"],
+        ),
+        type_error(
+            "legacy boolean as a word",
+            "{audio: {mandatory: {googNoiseSuppression: 'off'}}}",
+            &["audio.mandatory.googNoiseSuppression", "boolean"],
+        ),
+        type_error(
+            "legacy over-long source id",
+            format!("{{video: {{mandatory: {{sourceId: '{}'}}}}}}", "x".repeat(501)),
+            &["video.mandatory.sourceId", "longer than the 500"],
         ),
         // NaN and the infinities (JSON5 literals): rejected, not clamped.
         type_error(
