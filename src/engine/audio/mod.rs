@@ -40,7 +40,7 @@ mod output;
 mod sets;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use super::{
     AudioEnvironment, AudioPath, AudioPlan, Capture, Device, MediaError, TrackConstraints,

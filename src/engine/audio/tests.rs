@@ -11,7 +11,6 @@
 
 use proptest::prelude::*;
 
-use super::candidate::bounds;
 use super::*;
 use crate::engine::parse::parse;
 use crate::engine::{
@@ -1174,7 +1173,7 @@ fn arb_device(i: usize) -> impl Strategy<Value = Device> {
         })
 }
 
-fn arb_devices() -> impl Strategy<Value = Vec<Device>> {
+pub(crate) fn arb_devices() -> impl Strategy<Value = Vec<Device>> {
     (1..4usize)
         .prop_flat_map(|n| (0..n).map(arb_device).collect::<Vec<_>>())
         .prop_map(|mut v| {
@@ -1258,7 +1257,7 @@ fn arb_echo() -> impl Strategy<Value = Option<EchoConstraint>> {
     )
 }
 
-fn arb_set() -> impl Strategy<Value = ConstraintSet> {
+pub(crate) fn arb_set() -> impl Strategy<Value = ConstraintSet> {
     (
         arb_num(&[8000.0, 16000.0, 44100.0, 48000.0], 0.0, 100_000.0),
         arb_num(&[8.0, 16.0, 32.0], 0.0, 40.0),
@@ -1269,6 +1268,7 @@ fn arb_set() -> impl Strategy<Value = ConstraintSet> {
         arb_bool(),
         arb_ids("m"),
         arb_ids("g"),
+        arb_bool(),
     )
         .prop_map(
             |(
@@ -1281,6 +1281,7 @@ fn arb_set() -> impl Strategy<Value = ConstraintSet> {
                 ns,
                 device_id,
                 group_id,
+                voice_isolation,
             )| {
                 ConstraintSet {
                     sample_rate,
@@ -1292,26 +1293,20 @@ fn arb_set() -> impl Strategy<Value = ConstraintSet> {
                     noise_suppression: ns,
                     device_id,
                     group_id,
+                    voice_isolation,
                     ..Default::default()
                 }
             },
         )
 }
 
-fn arb_env() -> impl Strategy<Value = AudioEnvironment> {
+pub(crate) fn arb_env() -> impl Strategy<Value = AudioEnvironment> {
     (any::<bool>(), any::<bool>()).prop_map(|(processing_available, echo_reference)| {
         AudioEnvironment {
             processing_available,
             echo_reference,
         }
     })
-}
-
-fn satisfies(c: &Option<NumConstraint>, v: f64) -> bool {
-    match c.as_ref().and_then(bounds) {
-        Some((lo, hi)) => v >= lo - 1e-6 && v <= hi + 1e-6,
-        None => true,
-    }
 }
 
 fn names(set: &ConstraintSet) -> Vec<&'static str> {
@@ -1328,6 +1323,7 @@ fn names(set: &ConstraintSet) -> Vec<&'static str> {
         ("groupId", s(&set.group_id)),
         ("autoGainControl", b(&set.auto_gain_control)),
         ("noiseSuppression", b(&set.noise_suppression)),
+        ("voiceIsolation", b(&set.voice_isolation)),
         (
             "echoCancellation",
             set.echo_cancellation
@@ -1444,30 +1440,7 @@ proptest! {
                 };
                 prop_assert_eq!(&s.device_id, &device.device_id);
                 prop_assert_eq!(&s.group_id, &device.group_id);
-                if let Some(e) = b.device_id.as_ref().and_then(|c| c.exact.as_ref()) {
-                    prop_assert!(e.contains(&s.device_id));
-                }
-                if let Some(e) = b.group_id.as_ref().and_then(|c| c.exact.as_ref()) {
-                    prop_assert!(e.contains(&s.group_id));
-                }
-                prop_assert!(satisfies(&b.sample_rate, s.sample_rate as f64));
-                prop_assert!(satisfies(&b.sample_size, s.sample_size as f64));
-                prop_assert!(satisfies(&b.channel_count, s.channel_count as f64));
-                prop_assert!(satisfies(&b.latency, s.latency));
-                if let Some(e) = b.auto_gain_control.as_ref().and_then(|c| c.exact) {
-                    prop_assert_eq!(e, s.auto_gain_control);
-                }
-                if let Some(e) = b.noise_suppression.as_ref().and_then(|c| c.exact) {
-                    prop_assert_eq!(e, s.noise_suppression);
-                }
-                match b.echo_cancellation.as_ref().and_then(|c| c.exact.as_ref()) {
-                    Some(EchoMode::Bool(e)) => prop_assert_eq!(*e, s.echo_cancellation),
-                    Some(EchoMode::Str(m)) => {
-                        prop_assert!(m == "all" || m == "remote-only");
-                        prop_assert!(s.echo_cancellation);
-                    }
-                    None => {}
-                }
+                crate::engine::tests::audio_settings_meet(b, s)?;
                 // What is opened is a native value of the mode.
                 let mode = &capture.modes[p.mode];
                 prop_assert!(mode.sample_rate.contains(p.native_sample_rate as f64));

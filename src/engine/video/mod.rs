@@ -15,7 +15,7 @@ mod output;
 pub(crate) mod sets;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::cmp::Ordering;
 

@@ -2326,7 +2326,7 @@ fn chromium_failure_expectations() {
 // ---------------------------------------------------------------------------------------------
 // Properties
 
-mod properties {
+pub(crate) mod properties {
     use super::super::sets::MAX_DIMENSION;
     use super::*;
     use crate::engine::fitness;
@@ -2358,7 +2358,7 @@ mod properties {
         ]
     }
 
-    fn any_mode() -> impl Strategy<Value = VideoMode> {
+    pub(crate) fn any_mode() -> impl Strategy<Value = VideoMode> {
         (
             value_set(&[160, 320, 640, 1280, 1920], 2500),
             value_set(&[120, 240, 480, 720, 1080], 2000),
@@ -2378,7 +2378,9 @@ mod properties {
             })
     }
 
-    fn cameras(mode: impl Strategy<Value = VideoMode>) -> impl Strategy<Value = Vec<Device>> {
+    pub(crate) fn cameras(
+        mode: impl Strategy<Value = VideoMode>,
+    ) -> impl Strategy<Value = Vec<Device>> {
         prop::collection::vec((0..FACINGS.len(), prop::collection::vec(mode, 0..5)), 0..4).prop_map(
             |v| {
                 v.into_iter()
@@ -2444,7 +2446,7 @@ mod properties {
             )
     }
 
-    fn track_constraints() -> impl Strategy<Value = TrackConstraints> {
+    pub(crate) fn track_constraints() -> impl Strategy<Value = TrackConstraints> {
         (
             constraint_set(),
             prop::collection::vec(constraint_set(), 0..3),
