@@ -8,10 +8,14 @@
 
 //! Fixture devices for the engine's unit tests, the integration tests, the benchmarks and the
 //! fuzzers: one copy of the cameras of the selection rules' section E (Chromium's video test
-//! fixture) and of Chromium's audio test microphones, and the builders they are made of. Not
-//! part of the element's interface.
+//! fixture) and of Chromium's audio test microphones, the builders they are made of, and the
+//! oracle both use: settings meet every required constraint. Not part of the element's
+//! interface.
 
-use super::{AudioCapture, AudioMode, Capture, Device, ValueSet, VideoMode};
+use super::{
+    AudioCapture, AudioMode, AudioSettings, BoolConstraint, Capture, ConstraintSet, Device,
+    EchoMode, NumConstraint, StrConstraint, ValueSet, VideoMode, VideoSettings,
+};
 
 /// A raw (YUY2) mode with fixed values.
 pub fn raw(w: f64, h: f64, f: f64) -> VideoMode {
@@ -250,4 +254,109 @@ pub fn all_devices() -> Vec<Device> {
     out.push(ranged_camera());
     out.push(pulse_microphone());
     out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Oracles shared by the property tests and the fuzzers: settings never contradict a required
+// constraint of the request that produced them.
+
+/// Whether `v` meets the required bounds (min, max, exact) of `c`, within `slack`.
+pub fn meets(c: &Option<NumConstraint>, v: f64, slack: f64) -> bool {
+    let Some(c) = c else { return true };
+    let lo = [c.min, c.exact]
+        .into_iter()
+        .flatten()
+        .fold(f64::NEG_INFINITY, f64::max);
+    let hi = [c.max, c.exact]
+        .into_iter()
+        .flatten()
+        .fold(f64::INFINITY, f64::min);
+    v >= lo - slack && v <= hi + slack
+}
+
+/// Whether `v` is in the exact list of `c`, when it has one.
+pub fn listed(c: &Option<StrConstraint>, v: Option<&str>) -> bool {
+    match c.as_ref().and_then(|c| c.exact.as_ref()) {
+        Some(l) => v.is_some_and(|v| l.iter().any(|e| e == v)),
+        None => true,
+    }
+}
+
+/// Whether `v` is the exact value of `c`, when it has one.
+pub fn exact_bool(c: &Option<BoolConstraint>, v: bool) -> bool {
+    c.as_ref().and_then(|c| c.exact).is_none_or(|e| e == v)
+}
+
+/// The first required member of the basic set `b` that the audio settings do not meet.
+pub fn unmet_audio(b: &ConstraintSet, s: &AudioSettings) -> Option<&'static str> {
+    let echo = match b.echo_cancellation.as_ref().and_then(|c| c.exact.as_ref()) {
+        // `true` is met by any mode that cancels echo; a named mode only by itself.
+        Some(EchoMode::Bool(on)) => *on == s.echo_cancellation,
+        Some(mode) => *mode == s.echo_cancellation_mode,
+        None => true,
+    };
+    [
+        ("deviceId", listed(&b.device_id, Some(&s.device_id))),
+        ("groupId", listed(&b.group_id, Some(&s.group_id))),
+        (
+            "sampleRate",
+            meets(&b.sample_rate, s.sample_rate.into(), 1e-6),
+        ),
+        (
+            "sampleSize",
+            meets(&b.sample_size, s.sample_size.into(), 1e-6),
+        ),
+        (
+            "channelCount",
+            meets(&b.channel_count, s.channel_count.into(), 1e-6),
+        ),
+        ("latency", meets(&b.latency, s.latency, 1e-6)),
+        (
+            "echoCancellation",
+            echo && s.echo_cancellation == s.echo_cancellation_mode.is_on(),
+        ),
+        (
+            "autoGainControl",
+            exact_bool(&b.auto_gain_control, s.auto_gain_control),
+        ),
+        (
+            "noiseSuppression",
+            exact_bool(&b.noise_suppression, s.noise_suppression),
+        ),
+        (
+            "voiceIsolation",
+            exact_bool(&b.voice_isolation, s.voice_isolation),
+        ),
+    ]
+    .into_iter()
+    .find_map(|(name, ok)| (!ok).then_some(name))
+}
+
+/// The first required member of the basic set `b` that the video settings do not meet.
+/// Integer sizes cannot hit every ratio: aspectRatio allows the rounding of C3/C4.
+pub fn unmet_video(b: &ConstraintSet, s: &VideoSettings) -> Option<&'static str> {
+    let (w, h) = (f64::from(s.width), f64::from(s.height));
+    let rel = |v: f64| 1e-5 * v.abs().max(1.0);
+    let ar_slack = rel(s.aspect_ratio) + s.aspect_ratio * (3.0 / w + 3.0 / h);
+    [
+        ("deviceId", listed(&b.device_id, Some(&s.device_id))),
+        ("groupId", listed(&b.group_id, Some(&s.group_id))),
+        (
+            "facingMode",
+            listed(&b.facing_mode, s.facing_mode.as_deref()),
+        ),
+        ("resizeMode", listed(&b.resize_mode, Some(&s.resize_mode))),
+        ("width", meets(&b.width, w, rel(w))),
+        ("height", meets(&b.height, h, rel(h))),
+        (
+            "aspectRatio",
+            meets(&b.aspect_ratio, s.aspect_ratio, ar_slack),
+        ),
+        (
+            "frameRate",
+            meets(&b.frame_rate, s.frame_rate, rel(s.frame_rate)),
+        ),
+    ]
+    .into_iter()
+    .find_map(|(name, ok)| (!ok).then_some(name))
 }

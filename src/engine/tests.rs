@@ -102,115 +102,15 @@ fn device_choice_changes_with_device_id_group_id_and_facing_mode() {
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
-/// Whether `v` meets the required bounds of `c`, within `slack`.
-fn meets(c: &Option<NumConstraint>, v: f64, slack: f64) -> bool {
-    let Some(c) = c else { return true };
-    let lo = [c.min, c.exact]
-        .into_iter()
-        .flatten()
-        .fold(f64::NEG_INFINITY, f64::max);
-    let hi = [c.max, c.exact]
-        .into_iter()
-        .flatten()
-        .fold(f64::INFINITY, f64::min);
-    v >= lo - slack && v <= hi + slack
-}
-
-/// Whether `v` is in the exact list of `c` (a required string constraint), if any.
-fn listed(c: &Option<StrConstraint>, v: Option<&str>) -> bool {
-    match c.as_ref().and_then(|c| c.exact.as_ref()) {
-        Some(l) => v.is_some_and(|v| l.iter().any(|e| e == v)),
-        None => true,
-    }
-}
-
-fn exact_bool(c: &Option<BoolConstraint>, v: bool) -> bool {
-    c.as_ref().and_then(|c| c.exact).is_none_or(|e| e == v)
-}
-
 /// The audio settings meet every required member of the basic set `b`.
 pub(crate) fn audio_settings_meet(
     b: &ConstraintSet,
     s: &AudioSettings,
 ) -> Result<(), TestCaseError> {
-    prop_assert!(
-        listed(&b.device_id, Some(&s.device_id)),
-        "deviceId {}",
-        s.device_id
-    );
-    prop_assert!(
-        listed(&b.group_id, Some(&s.group_id)),
-        "groupId {}",
-        s.group_id
-    );
-    prop_assert!(
-        meets(&b.sample_rate, s.sample_rate as f64, 1e-6),
-        "sampleRate {}",
-        s.sample_rate
-    );
-    prop_assert!(
-        meets(&b.sample_size, s.sample_size as f64, 1e-6),
-        "sampleSize {}",
-        s.sample_size
-    );
-    prop_assert!(
-        meets(&b.channel_count, s.channel_count as f64, 1e-6),
-        "channelCount {}",
-        s.channel_count
-    );
-    prop_assert!(meets(&b.latency, s.latency, 1e-6), "latency {}", s.latency);
-    prop_assert!(exact_bool(&b.auto_gain_control, s.auto_gain_control));
-    prop_assert!(exact_bool(&b.noise_suppression, s.noise_suppression));
-    prop_assert!(exact_bool(&b.voice_isolation, s.voice_isolation));
-    prop_assert_eq!(s.echo_cancellation, s.echo_cancellation_mode.is_on());
-    match b.echo_cancellation.as_ref().and_then(|c| c.exact.as_ref()) {
-        // `true` is met by any mode that cancels echo; a named mode only by itself.
-        Some(EchoMode::Bool(on)) => prop_assert_eq!(*on, s.echo_cancellation),
-        Some(mode) => prop_assert_eq!(mode, &s.echo_cancellation_mode),
-        None => {}
+    match fixtures::unmet_audio(b, s) {
+        None => Ok(()),
+        Some(name) => Err(TestCaseError::fail(format!("{name}: {s:?} vs {b:?}"))),
     }
-    Ok(())
-}
-
-/// The video settings meet every required member of the basic set `b`.
-fn video_settings_meet(b: &ConstraintSet, s: &VideoSettings) -> Result<(), TestCaseError> {
-    let (w, h) = (s.width as f64, s.height as f64);
-    let rel = |v: f64| 1e-5 * v.abs().max(1.0);
-    prop_assert!(meets(&b.width, w, rel(w)), "width {w}");
-    prop_assert!(meets(&b.height, h, rel(h)), "height {h}");
-    prop_assert!(
-        meets(&b.frame_rate, s.frame_rate, rel(s.frame_rate)),
-        "frameRate {}",
-        s.frame_rate
-    );
-    // Whole pixels cannot hit every ratio: allow the rounding of C3/C4 (a few pixels).
-    let ar = w / h;
-    let slack = rel(ar) + ar * (3.0 / w + 3.0 / h);
-    prop_assert!(
-        meets(&b.aspect_ratio, s.aspect_ratio, slack),
-        "aspectRatio {ar}"
-    );
-    prop_assert!(
-        listed(&b.resize_mode, Some(&s.resize_mode)),
-        "resizeMode {}",
-        s.resize_mode
-    );
-    prop_assert!(
-        listed(&b.facing_mode, s.facing_mode.as_deref()),
-        "facingMode {:?}",
-        s.facing_mode
-    );
-    prop_assert!(
-        listed(&b.device_id, Some(&s.device_id)),
-        "deviceId {}",
-        s.device_id
-    );
-    prop_assert!(
-        listed(&b.group_id, Some(&s.group_id)),
-        "groupId {}",
-        s.group_id
-    );
-    Ok(())
 }
 
 /// A request of either kind or both, over the generators of the audio and video tests.
@@ -247,7 +147,8 @@ proptest! {
             return Ok(());
         };
         if let (Some(tc), Some(p)) = (&constraints.video, &selection.video) {
-            video_settings_meet(&tc.basic, &p.settings)?;
+            let unmet = fixtures::unmet_video(&tc.basic, &p.settings);
+            prop_assert!(unmet.is_none(), "{:?}: {:?} vs {:?}", unmet, p.settings, tc.basic);
         }
         if let (Some(tc), Some(p)) = (&constraints.audio, &selection.audio) {
             audio_settings_meet(&tc.basic, &p.settings)?;
