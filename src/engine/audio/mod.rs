@@ -26,7 +26,7 @@
 //! - webrtcdsp can only cancel echo with a far-end reference (webrtcechoprobe on the playback
 //!   path). Without one the DSP path still does gain control and noise suppression, and
 //!   `echoCancellation: {exact: true}` fails unless a device cancels echo itself. The reference is
-//!   the application's own playback, hence the DSP canceller also satisfies "remote-only".
+//!   the application's own playback, hence the DSP canceller is "remote-only", never "all" (C6.7).
 //! - A device that cancels echo itself (`system_echo_cancellation`: in GStreamer an echo-cancel
 //!   source node of PipeWire or PulseAudio) cannot turn that off, unlike Chromium's platform
 //!   effect: every path of it reports echoCancellation true and satisfies `true` and "all", never
