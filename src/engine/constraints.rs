@@ -23,6 +23,22 @@ impl NumConstraint {
     pub fn is_required(&self) -> bool {
         self.min.is_some() || self.max.is_some() || self.exact.is_some()
     }
+
+    /// `[lo, hi]` that min, max and exact require together (S2.2), or `None` without them.
+    pub fn required_bounds(&self) -> Option<(f64, f64)> {
+        if !self.is_required() {
+            return None;
+        }
+        let lo = [self.min, self.exact]
+            .into_iter()
+            .flatten()
+            .fold(f64::NEG_INFINITY, f64::max);
+        let hi = [self.max, self.exact]
+            .into_iter()
+            .flatten()
+            .fold(f64::INFINITY, f64::min);
+        Some((lo, hi))
+    }
 }
 
 /// A string constraint (ConstrainDOMString); each list is a disjunction. Empty lists are

@@ -262,16 +262,10 @@ pub fn all_devices() -> Vec<Device> {
 
 /// Whether `v` meets the required bounds (min, max, exact) of `c`, within `slack`.
 pub fn meets(c: &Option<NumConstraint>, v: f64, slack: f64) -> bool {
-    let Some(c) = c else { return true };
-    let lo = [c.min, c.exact]
-        .into_iter()
-        .flatten()
-        .fold(f64::NEG_INFINITY, f64::max);
-    let hi = [c.max, c.exact]
-        .into_iter()
-        .flatten()
-        .fold(f64::INFINITY, f64::min);
-    v >= lo - slack && v <= hi + slack
+    match c.as_ref().and_then(NumConstraint::required_bounds) {
+        Some((lo, hi)) => v >= lo - slack && v <= hi + slack,
+        None => true,
+    }
 }
 
 /// Whether `v` is in the exact list of `c`, when it has one.

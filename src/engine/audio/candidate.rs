@@ -357,28 +357,12 @@ impl Candidate {
     }
 }
 
-/// `[lo, hi]` required by a numeric constraint (min/max/exact all hold), or `None`.
-pub(super) fn bounds(c: &NumConstraint) -> Option<(f64, f64)> {
-    if !c.is_required() {
-        return None;
-    }
-    let lo = [c.min, c.exact]
-        .into_iter()
-        .flatten()
-        .fold(f64::NEG_INFINITY, f64::max);
-    let hi = [c.max, c.exact]
-        .into_iter()
-        .flatten()
-        .fold(f64::INFINITY, f64::min);
-    Some((lo, hi))
-}
-
 pub(super) fn narrow_num(
     set: &mut NumSet,
     c: &Option<NumConstraint>,
     name: &'static str,
 ) -> Result<(), &'static str> {
-    if let Some((lo, hi)) = c.as_ref().and_then(bounds) {
+    if let Some((lo, hi)) = c.as_ref().and_then(NumConstraint::required_bounds) {
         set.narrow(lo, hi);
         if set.is_empty() {
             return Err(name);
