@@ -9,8 +9,8 @@
 //! Malformed and hostile constraint strings, each with the answer getUserMedia gives and a
 //! piece of the message that names the problem (key path, position or limit).
 //!
-//! The answers follow selection-rules.md S1 and the parser's documented choices
-//! (src/engine/parse.rs): malformed text, values of the wrong type and non-finite numbers are
+//! The answers follow docs/selection.md S1, L and K and the parser's documented choices
+//! (src/engine/parse/): malformed text, values of the wrong type and non-finite numbers are
 //! a TypeError; ULong members are clamped (a negative width is 0, a huge one 2^32 - 1), so
 //! they parse and fail or succeed in selection; `min > max` parses and fails selection with
 //! an OverconstrainedError naming the constraint (C1.5); empty lists mean "not specified"
@@ -20,8 +20,10 @@
 //! the double members WebIDL throws the TypeError too), and a lone surrogate escape is a
 //! TypeError naming the escape (a DOMString may hold one, but a Rust string cannot, and no
 //! device id contains one).
-//! Inputs that parse are run through selection on a small fixed set of cameras and
-//! microphones.
+//! Chrome's legacy `{mandatory, optional}` form is translated (L); malformed legacy objects
+//! are TypeErrors with key paths, unknown mandatory names and screen-capture keys
+//! OverconstrainedErrors naming the key. Inputs that parse are run through selection on a small
+//! fixed set of cameras and microphones (the engine's fixtures).
 
 use std::time::{Duration, Instant};
 
@@ -330,7 +332,10 @@ fn cases() -> Vec<Case> {
         ),
         selected(
             "four thousand legacy optional entries",
-            format!("{{video: {{optional: [{}]}}}}", ["{minWidth: 1}"; 4_000].join(",")),
+            format!(
+                "{{video: {{optional: [{}]}}}}",
+                ["{minWidth: 1}"; 4_000].join(",")
+            ),
         ),
         overconstrained(
             "legacy mandatory out of reach",
@@ -408,7 +413,10 @@ fn cases() -> Vec<Case> {
         ),
         type_error(
             "legacy over-long source id",
-            format!("{{video: {{mandatory: {{sourceId: '{}'}}}}}}", "x".repeat(501)),
+            format!(
+                "{{video: {{mandatory: {{sourceId: '{}'}}}}}}",
+                "x".repeat(501)
+            ),
             &["video.mandatory.sourceId", "longer than the 500"],
         ),
         // NaN and the infinities (JSON5 literals): rejected, not clamped.
@@ -701,7 +709,7 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-/// Two cameras and two microphones of selection-rules.md section E (the engine's fixtures).
+/// Two cameras and two microphones of docs/selection.md section E (the engine's fixtures).
 fn devices() -> Vec<Device> {
     let cameras = fixtures::section_e_cameras();
     let mics = fixtures::chromium_microphones();

@@ -59,7 +59,7 @@ pub const DSP_LATENCY: f64 = 0.010;
 pub const DEFAULT_SAMPLE_RATE: f64 = 48_000.0;
 /// C6.5: mono unless asked otherwise.
 pub(crate) const DEFAULT_CHANNEL_COUNT: f64 = 1.0;
-/// Chromium's sampleSize default (`CR-AUDIO-SAMPLESIZE-16`).
+/// Chromium's sampleSize, always 16 (C6.2).
 pub(crate) const DEFAULT_SAMPLE_SIZE: f64 = 16.0;
 
 /// Select the microphone, mode and processing path for `tc` (getUserMedia's audio half).
@@ -119,7 +119,7 @@ pub fn select_traced(
     }
 
     // C6.3: the basic set must hold; the name reported is the last rejection, i.e. that of the
-    // last path of the last device (CR-FAILED-CONSTRAINT-NAME).
+    // last path of the last device (C6.3).
     let mut failed = "";
     candidates.retain_mut(|c| match c.apply(&tc.basic, &devices[c.device]) {
         Ok(()) => true,

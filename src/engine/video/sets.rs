@@ -178,7 +178,7 @@ impl Points {
 }
 
 /// The set of (height, width) sizes a format can deliver: a box with an aspect-ratio band
-/// (C2.1, CR-SETS `ResolutionSet`).
+/// (C2.1, Chromium's `ResolutionSet`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct ResolutionSet {
     pub min_h: i64,
