@@ -693,7 +693,7 @@ fn advanced_sets() {
 
 #[test]
 fn failure_names_and_messages() {
-    // The last path of the last device names the failure (CR-FAILED-CONSTRAINT-NAME): for
+    // The last path of the last device names the failure (C6.3): for
     // the variable-latency device the DSP path rejects the 8 kHz rate.
     assert_eq!(
         fails("{sampleRate: {exact: 8000}, channelCount: {exact: 1}}"),
