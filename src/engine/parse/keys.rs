@@ -134,6 +134,11 @@ pub(super) fn reject_screen_capture(track: &Value, path: &str) -> Result<(), Med
 /// The known name closest to `key` (case-insensitive Damerau-Levenshtein distance of at most a
 /// third of the longer name, and at least 1), if any.
 pub(super) fn nearest<'a>(key: &str, names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    // No known name is longer than 32 characters, so a key twice that long is never close
+    // (and hostile keys of kilobytes cost nothing).
+    if key.len() > 64 {
+        return None;
+    }
     let lower = key.to_lowercase();
     names
         .map(|n| (strsim::damerau_levenshtein(&lower, &n.to_lowercase()), n))

@@ -44,14 +44,18 @@ pub(crate) const ULONG_MAX: f64 = 4_294_967_295.0;
 
 /// Parse a constraints string (JSON, or JSON5 as MDN writes object literals).
 pub fn parse(input: &str) -> Result<MediaStreamConstraints, MediaError> {
-    parse_with_warnings(input).map(|(c, _)| c)
+    read(input).map(|(_, c)| c)
 }
 
 /// [`parse`], also naming each key it ignored: unknown keys (with the nearest known name when
-/// one is close) and constraints of the spec this element does not support, in text order.
+/// one is close) and constraints of the spec this element does not support, in text order (K).
 pub fn parse_with_warnings(
     input: &str,
 ) -> Result<(MediaStreamConstraints, Vec<ParseWarning>), MediaError> {
+    read(input).map(|(value, c)| (c, keys::ignored(&value)))
+}
+
+fn read(input: &str) -> Result<(Value, MediaStreamConstraints), MediaError> {
     if input.len() > MAX_INPUT_LEN {
         return Err(MediaError::type_error(format!(
             "constraints are {} bytes long, more than the {MAX_INPUT_LEN} accepted",
@@ -62,7 +66,7 @@ pub fn parse_with_warnings(
     check_depth(input)?;
     let value: Value = json5::from_str(input).map_err(|e| syntax_error(input, &e))?;
     let constraints = media_stream_constraints(&value)?;
-    Ok((constraints, keys::ignored(&value)))
+    Ok((value, constraints))
 }
 
 fn media_stream_constraints(v: &Value) -> Result<MediaStreamConstraints, MediaError> {

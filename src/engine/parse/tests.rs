@@ -788,6 +788,10 @@ fn unknown_keys_are_reported_with_suggestions() {
         warnings("{video: {width: {min: 1}, sampleRate: 8000, advanced: [{height: 2}]}}")
             .is_empty()
     );
+    // A key far longer than any known name gets no suggestion (and costs no distance).
+    let long = "widthwidth".repeat(100);
+    let w = warnings(&format!("{{video: {{{long}: 1}}}}"));
+    assert_eq!((w.len(), w[0].suggestion.as_ref()), (1, None));
     // Ignored legacy optional names are reported too.
     let w = warnings("{video: {optional: [{minWidht: 640}]}}");
     assert_eq!(w[0].key, "video.optional[0].minWidht");
