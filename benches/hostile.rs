@@ -15,7 +15,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use gstusermedia::engine::parse::parse;
+use gstusermedia::engine::parse::{parse, parse_with_warnings};
 
 fn hostile(c: &mut Criterion) {
     let hostile = [
@@ -66,7 +66,22 @@ fn hostile(c: &mut Criterion) {
                 vec!["{width: {min: 1, max: 2}}"; 2500].join(",")
             ),
         ),
+        (
+            "64 KiB of legacy optional entries",
+            format!(
+                "{{video: {{optional: [{}]}}}}",
+                vec!["{minWidth: 1}"; 4500].join(",")
+            ),
+        ),
     ];
+    // Every key unknown: the cost of naming them (suggestions against every known name).
+    let unknown = format!(
+        "{{video: {{{}}}}}",
+        (0..5000)
+            .map(|i| format!("k{i}x: 1"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
     let mut group = c.benchmark_group("hostile");
     for (name, input) in &hostile {
         assert!(parse(input).is_err(), "{name} must be rejected");
@@ -77,6 +92,11 @@ fn hostile(c: &mut Criterion) {
         assert!(parse(input).is_ok(), "{name} must be accepted");
         group.bench_function(*name, |b| b.iter(|| parse(black_box(input))));
     }
+    assert!(unknown.len() <= 64 * 1024);
+    assert_eq!(parse_with_warnings(&unknown).unwrap().1.len(), 5000);
+    group.bench_function("64 KiB of unknown keys, with warnings", |b| {
+        b.iter(|| parse_with_warnings(black_box(&unknown)))
+    });
     group.finish();
 }
 

@@ -13,9 +13,9 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use gstusermedia::engine::fixtures::{camera, mjpeg, range, raw};
 use gstusermedia::engine::{
-    Capture, ConstraintSet, Device, NumConstraint, StrConstraint, TrackConstraints, ValueSet,
-    VideoMode, video,
+    ConstraintSet, Device, NumConstraint, StrConstraint, TrackConstraints, VideoMode, video,
 };
 
 const SIZES: [(f64, f64); 12] = [
@@ -37,28 +37,19 @@ const RATES: [f64; 5] = [5.0, 10.0, 15.0, 30.0, 60.0];
 /// `n` discrete modes per camera, cycling through common sizes, rates and raw/MJPEG.
 fn cameras(count: usize, modes: usize) -> Vec<Device> {
     (0..count)
-        .map(|d| Device {
-            device_id: format!("camera{d}"),
-            group_id: format!("group{d}"),
-            label: format!("Camera {d}"),
-            facing_mode: [None, Some("user"), Some("environment")][d % 3].map(String::from),
-            capture: Capture::Video(
-                (0..modes)
-                    .map(|i| {
-                        let (w, h) = SIZES[(i + d) % SIZES.len()];
-                        // Vary sizes slightly so modes are distinct.
-                        let bump = ((i / SIZES.len()) % 8) as f64 * 8.0;
-                        let compressed = i % 2 == 1;
-                        VideoMode {
-                            width: ValueSet::Fixed(w + bump),
-                            height: ValueSet::Fixed(h),
-                            frame_rate: ValueSet::Fixed(RATES[(i / 3) % RATES.len()]),
-                            format: if compressed { "image/jpeg" } else { "YUY2" }.into(),
-                            compressed,
-                        }
-                    })
-                    .collect(),
-            ),
+        .map(|d| {
+            let modes = (0..modes)
+                .map(|i| {
+                    let (w, h) = SIZES[(i + d) % SIZES.len()];
+                    // Vary sizes slightly so modes are distinct.
+                    let bump = ((i / SIZES.len()) % 8) as f64 * 8.0;
+                    let rate = RATES[(i / 3) % RATES.len()];
+                    let mode = if i % 2 == 1 { mjpeg } else { raw };
+                    mode(w + bump, h, rate)
+                })
+                .collect();
+            let facing = [None, Some("user"), Some("environment")][d % 3];
+            camera(&format!("camera{d}"), &format!("group{d}"), facing, modes)
         })
         .collect()
 }
@@ -66,34 +57,17 @@ fn cameras(count: usize, modes: usize) -> Vec<Device> {
 /// Cameras whose modes are capture ranges (stepwise sizes, continuous rates).
 fn range_cameras(count: usize, modes: usize) -> Vec<Device> {
     (0..count)
-        .map(|d| Device {
-            device_id: format!("camera{d}"),
-            group_id: format!("group{d}"),
-            label: format!("Camera {d}"),
-            facing_mode: None,
-            capture: Capture::Video(
-                (0..modes)
-                    .map(|i| VideoMode {
-                        width: ValueSet::Range {
-                            min: 160.0,
-                            max: 1920.0 + 64.0 * i as f64,
-                            step: 8.0,
-                        },
-                        height: ValueSet::Range {
-                            min: 120.0,
-                            max: 1080.0 + 32.0 * i as f64,
-                            step: 8.0,
-                        },
-                        frame_rate: ValueSet::Range {
-                            min: 5.0,
-                            max: 30.0 * (1 + i % 2) as f64,
-                            step: 0.0,
-                        },
-                        format: if i % 2 == 1 { "image/jpeg" } else { "NV12" }.into(),
-                        compressed: i % 2 == 1,
-                    })
-                    .collect(),
-            ),
+        .map(|d| {
+            let modes = (0..modes)
+                .map(|i| VideoMode {
+                    width: range(160.0, 1920.0 + 64.0 * i as f64, 8.0),
+                    height: range(120.0, 1080.0 + 32.0 * i as f64, 8.0),
+                    frame_rate: range(5.0, 30.0 * (1 + i % 2) as f64, 0.0),
+                    format: if i % 2 == 1 { "image/jpeg" } else { "NV12" }.into(),
+                    compressed: i % 2 == 1,
+                })
+                .collect();
+            camera(&format!("camera{d}"), &format!("group{d}"), None, modes)
         })
         .collect()
 }

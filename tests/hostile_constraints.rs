@@ -9,8 +9,8 @@
 //! Malformed and hostile constraint strings, each with the answer getUserMedia gives and a
 //! piece of the message that names the problem (key path, position or limit).
 //!
-//! The answers follow selection-rules.md S1 and the parser's documented choices
-//! (src/engine/parse.rs): malformed text, values of the wrong type and non-finite numbers are
+//! The answers follow docs/selection.md S1, L and K and the parser's documented choices
+//! (src/engine/parse/): malformed text, values of the wrong type and non-finite numbers are
 //! a TypeError; ULong members are clamped (a negative width is 0, a huge one 2^32 - 1), so
 //! they parse and fail or succeed in selection; `min > max` parses and fails selection with
 //! an OverconstrainedError naming the constraint (C1.5); empty lists mean "not specified"
@@ -20,15 +20,14 @@
 //! the double members WebIDL throws the TypeError too), and a lone surrogate escape is a
 //! TypeError naming the escape (a DOMString may hold one, but a Rust string cannot, and no
 //! device id contains one).
-//! Inputs that parse are run through selection on a small fixed set of cameras and
-//! microphones.
+//! Chrome's legacy `{mandatory, optional}` form is translated (L); malformed legacy objects
+//! are TypeErrors with key paths, unknown mandatory names and screen-capture keys
+//! OverconstrainedErrors naming the key. Inputs that parse are run through selection on a small
+//! fixed set of cameras and microphones (the engine's fixtures).
 
 use std::time::{Duration, Instant};
 
-use gstusermedia::engine::{
-    self, AudioCapture, AudioEnvironment, AudioMode, Capture, Device, MediaError, ValueSet,
-    VideoMode, parse,
-};
+use gstusermedia::engine::{self, AudioEnvironment, Device, MediaError, fixtures, parse};
 
 /// The answer a case must get.
 enum Expect {
@@ -316,15 +315,109 @@ fn cases() -> Vec<Case> {
             "{video: {width: {min: {exact: 640}}}}",
             &["video.width.min", "an object"],
         ),
-        type_error(
-            "legacy mandatory",
-            "{video: {mandatory: {minWidth: 640}}}",
-            &["video.mandatory", "legacy", "malformed constraints object"],
-        ),
-        type_error(
+        // Chrome's legacy {mandatory, optional} form: translated as Chromium did.
+        selected("legacy mandatory", "{video: {mandatory: {minWidth: 640}}}"),
+        selected(
             "legacy optional",
             "{audio: {optional: [{googEchoCancellation: false}]}}",
-            &["audio.optional", "legacy"],
+        ),
+        selected(
+            "legacy values as strings",
+            "{video: {mandatory: {minWidth: '320', maxFrameRate: ' 30 '}}, \
+             audio: {mandatory: {echoCancellation: 'false'}}}",
+        ),
+        selected(
+            "legacy unknown optional name ignored",
+            "{video: {optional: [{googLeakyBucket: true}, {minWidth: 99999}]}}",
+        ),
+        selected(
+            "four thousand legacy optional entries",
+            format!(
+                "{{video: {{optional: [{}]}}}}",
+                ["{minWidth: 1}"; 4_000].join(",")
+            ),
+        ),
+        overconstrained(
+            "legacy mandatory out of reach",
+            "{video: {mandatory: {minWidth: 5000}}}",
+            "width",
+            &["width {min: 5000}"],
+        ),
+        overconstrained(
+            "legacy unknown mandatory name",
+            "{video: {mandatory: {minWidht: 640}}}",
+            "minWidht",
+            &["video.mandatory.minWidht", "did you mean minWidth?"],
+        ),
+        overconstrained(
+            "legacy screen capture",
+            "{video: {mandatory: {chromeMediaSource: 'desktop'}}}",
+            "chromeMediaSource",
+            &["screen capture"],
+        ),
+        overconstrained(
+            "firefox screen capture",
+            "{video: {mediaSource: 'screen'}}",
+            "mediaSource",
+            &["video.mediaSource", "screen capture"],
+        ),
+        type_error(
+            "legacy mixed with standard members",
+            "{video: {mandatory: {minWidth: 640}, height: 480}}",
+            &["video.height", "legacy", "mixed"],
+        ),
+        type_error(
+            "legacy mixed with advanced",
+            "{video: {optional: [], advanced: [{width: 640}]}}",
+            &["video.advanced", "mixed"],
+        ),
+        type_error(
+            "legacy mandatory not an object",
+            "{video: {mandatory: 'minWidth=640'}}",
+            &["video.mandatory", "string \"minWidth=640\""],
+        ),
+        type_error(
+            "legacy mandatory null",
+            "{video: {mandatory: null}}",
+            &["video.mandatory", "found null"],
+        ),
+        type_error(
+            "legacy optional not an array",
+            "{video: {optional: {sourceId: 'a'}}}",
+            &["video.optional", "an array", "an object"],
+        ),
+        type_error(
+            "legacy optional entry with two names",
+            "{video: {optional: [{sourceId: 'a'}, {minWidth: 1, maxWidth: 2}]}}",
+            &["video.optional[1]", "exactly one", "found 2"],
+        ),
+        type_error(
+            "legacy optional entry not an object",
+            "{video: {optional: [{sourceId: 'a'}, 'minWidth']}}",
+            &["video.optional[1]", "string \"minWidth\""],
+        ),
+        type_error(
+            "legacy value holding a constraint object",
+            "{video: {mandatory: {minWidth: {exact: 640}}}}",
+            &["video.mandatory.minWidth", "an object"],
+        ),
+        type_error(
+            "legacy NaN",
+            "{video: {optional: [{maxFrameRate: NaN}]}}",
+            &["video.optional[0].maxFrameRate", "NaN"],
+        ),
+        type_error(
+            "legacy boolean as a word",
+            "{audio: {mandatory: {googNoiseSuppression: 'off'}}}",
+            &["audio.mandatory.googNoiseSuppression", "boolean"],
+        ),
+        type_error(
+            "legacy over-long source id",
+            format!(
+                "{{video: {{mandatory: {{sourceId: '{}'}}}}}}",
+                "x".repeat(501)
+            ),
+            &["video.mandatory.sourceId", "longer than the 500"],
         ),
         // NaN and the infinities (JSON5 literals): rejected, not clamped.
         type_error(
@@ -616,72 +709,15 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-fn camera(id: &str, group: &str, facing: Option<&str>, modes: &[(f64, f64, f64)]) -> Device {
-    Device {
-        device_id: id.into(),
-        group_id: group.into(),
-        label: id.into(),
-        facing_mode: facing.map(Into::into),
-        capture: Capture::Video(
-            modes
-                .iter()
-                .map(|&(w, h, f)| VideoMode {
-                    width: ValueSet::Fixed(w),
-                    height: ValueSet::Fixed(h),
-                    frame_rate: ValueSet::Fixed(f),
-                    format: "YUY2".into(),
-                    compressed: false,
-                })
-                .collect(),
-        ),
-    }
-}
-
-fn microphone(id: &str, group: &str, rate: f64, channels: f64) -> Device {
-    Device {
-        device_id: id.into(),
-        group_id: group.into(),
-        label: id.into(),
-        facing_mode: None,
-        capture: Capture::Audio(AudioCapture {
-            modes: vec![AudioMode {
-                sample_rate: ValueSet::Fixed(rate),
-                channel_count: ValueSet::Fixed(channels),
-                sample_size: 16,
-                format: "S16LE".into(),
-            }],
-            latency: ValueSet::Fixed(1000.0 / rate),
-            default_latency: 1000.0 / rate,
-            system_echo_cancellation: false,
-        }),
-    }
-}
-
-/// Two cameras and two microphones of selection-rules.md section E.
+/// Two cameras and two microphones of docs/selection.md section E (the engine's fixtures).
 fn devices() -> Vec<Device> {
+    let cameras = fixtures::section_e_cameras();
+    let mics = fixtures::chromium_microphones();
     vec![
-        camera(
-            "fake_device_1",
-            "fake_group1",
-            None,
-            &[
-                (200.0, 200.0, 40.0),
-                (500.0, 500.0, 40.0),
-                (1000.0, 1000.0, 20.0),
-            ],
-        ),
-        microphone("default_device", "fake_group1", 44100.0, 2.0),
-        camera(
-            "fake_device_2",
-            "fake_group2",
-            Some("environment"),
-            &[
-                (320.0, 240.0, 30.0),
-                (640.0, 480.0, 30.0),
-                (800.0, 600.0, 20.0),
-            ],
-        ),
-        microphone("8khz_sample_rate_device", "fake_group4", 8000.0, 2.0),
+        cameras[0].clone(),
+        mics[0].clone(),
+        cameras[1].clone(),
+        mics[3].clone(),
     ]
 }
 

@@ -23,6 +23,22 @@ impl NumConstraint {
     pub fn is_required(&self) -> bool {
         self.min.is_some() || self.max.is_some() || self.exact.is_some()
     }
+
+    /// `[lo, hi]` that min, max and exact require together (S2.2), or `None` without them.
+    pub fn required_bounds(&self) -> Option<(f64, f64)> {
+        if !self.is_required() {
+            return None;
+        }
+        let lo = [self.min, self.exact]
+            .into_iter()
+            .flatten()
+            .fold(f64::NEG_INFINITY, f64::max);
+        let hi = [self.max, self.exact]
+            .into_iter()
+            .flatten()
+            .fold(f64::INFINITY, f64::min);
+        Some((lo, hi))
+    }
 }
 
 /// A string constraint (ConstrainDOMString); each list is a disjunction. Empty lists are
@@ -52,12 +68,21 @@ impl BoolConstraint {
     }
 }
 
-/// Value of echoCancellation (ConstrainBooleanOrDOMString).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Value of echoCancellation (ConstrainBooleanOrDOMString), in constraints, settings and
+/// capabilities: serialised as the boolean or the string.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(untagged)]
 pub enum EchoMode {
     Bool(bool),
     /// `"all"` or `"remote-only"`.
     Str(String),
+}
+
+impl EchoMode {
+    /// Whether the value asks for echo cancellation (`true`, or any mode string).
+    pub fn is_on(&self) -> bool {
+        !matches!(self, EchoMode::Bool(false))
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -86,6 +111,8 @@ pub struct ConstraintSet {
     pub echo_cancellation: Option<EchoConstraint>,
     pub auto_gain_control: Option<BoolConstraint>,
     pub noise_suppression: Option<BoolConstraint>,
+    /// Always false here: no processor isolates voices (S6.1).
+    pub voice_isolation: Option<BoolConstraint>,
     pub latency: Option<NumConstraint>,
     pub channel_count: Option<NumConstraint>,
     pub device_id: Option<StrConstraint>,

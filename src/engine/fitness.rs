@@ -8,12 +8,12 @@
 
 //! The spec's fitness distance building blocks (SPEC "fitness distance").
 
-/// Values closer than this are equal (Chromium's `NumericConstraintFitnessDistance`).
-pub const EPSILON: f64 = 1e-5;
+use super::num::TOLERANCE;
 
-/// Numeric fitness distance: `0` if equal (within [`EPSILON`]), else `|a - b| / max(|a|, |b|)`.
+/// Numeric fitness distance: `0` if equal (within [`TOLERANCE`], as Chromium's
+/// `NumericConstraintFitnessDistance`), else `|a - b| / max(|a|, |b|)`.
 pub fn numeric(actual: f64, ideal: f64) -> f64 {
-    if (actual - ideal).abs() <= EPSILON {
+    if (actual - ideal).abs() <= TOLERANCE {
         0.0
     } else {
         (actual - ideal).abs() / actual.abs().max(ideal.abs())
@@ -31,12 +31,6 @@ pub fn string(actual: Option<&str>, ideal: &[String]) -> f64 {
 /// Whether `actual` satisfies an exact string list (a disjunction).
 pub fn string_satisfies(actual: Option<&str>, exact: &[String]) -> bool {
     matches!(actual, Some(a) if exact.iter().any(|e| e == a))
-}
-
-/// Chromium's approximate comparison: equal within [`EPSILON`] absolutely or relatively.
-pub fn approx_eq(a: f64, b: f64) -> bool {
-    let diff = (a - b).abs();
-    diff <= EPSILON || diff <= EPSILON * a.abs().max(b.abs())
 }
 
 #[cfg(test)]

@@ -15,10 +15,16 @@ pub mod constraints;
 pub mod display;
 pub mod error;
 pub mod fitness;
+#[doc(hidden)]
+pub mod fixtures;
 pub mod model;
+pub mod num;
 pub mod parse;
 pub mod plan;
 pub mod video;
+
+#[cfg(test)]
+mod tests;
 
 pub use constraints::*;
 pub use error::MediaError;
@@ -36,7 +42,7 @@ pub fn select(
     select_traced(constraints, devices, audio_env, None)
 }
 
-/// [`select`], reporting every video candidate and its distance vector to `trace`.
+/// [`select`], reporting every candidate (audio, then video) and its score to `trace`.
 pub fn select_traced(
     constraints: &MediaStreamConstraints,
     devices: &[Device],
@@ -49,16 +55,18 @@ pub fn select_traced(
         ));
     }
     let mut trace = trace;
-    let video = match &constraints.video {
-        Some(tc) => Some(video::select_traced(
+    // Audio first, as Chromium does: when both kinds fail, the audio constraint is named.
+    let audio = match &constraints.audio {
+        Some(tc) => Some(audio::select_traced(
             tc,
             devices,
+            audio_env,
             trace.as_mut().map(|t| &mut **t as &mut dyn FnMut(&str)),
         )?),
         None => None,
     };
-    let audio = match &constraints.audio {
-        Some(tc) => Some(audio::select_traced(tc, devices, audio_env, trace)?),
+    let video = match &constraints.video {
+        Some(tc) => Some(video::select_traced(tc, devices, trace)?),
         None => None,
     };
     Ok(Selection { video, audio })
@@ -81,4 +89,20 @@ pub fn capabilities(device: &Device, audio_env: &AudioEnvironment) -> Capabiliti
             Capabilities::Audio(audio::capabilities(device, capture, audio_env))
         }
     }
+}
+
+/// Whether going from `old` to `new` changes a device-choosing constraint (deviceId, groupId or
+/// facingMode) in the basic set or in any advanced set (compared position by position, a missing
+/// set counting as empty): such a change is getUserMedia again, since another device may win;
+/// anything else is applyConstraints on the open device.
+pub fn device_choice_changed(old: &TrackConstraints, new: &TrackConstraints) -> bool {
+    fn choosing(cs: Option<&ConstraintSet>) -> Option<[&Option<StrConstraint>; 3]> {
+        cs.map(|cs| [&cs.device_id, &cs.group_id, &cs.facing_mode])
+            .filter(|c| c.iter().any(|v| v.is_some()))
+    }
+    if choosing(Some(&old.basic)) != choosing(Some(&new.basic)) {
+        return true;
+    }
+    (0..old.advanced.len().max(new.advanced.len()))
+        .any(|i| choosing(old.advanced.get(i)) != choosing(new.advanced.get(i)))
 }

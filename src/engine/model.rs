@@ -61,7 +61,7 @@ impl ValueSet {
 
     /// Whether `v` is one of the values of the set (ranges: inside and on the step grid).
     pub fn contains(&self, v: f64) -> bool {
-        const EPS: f64 = 1e-6;
+        use super::num::MEMBER_SLACK as EPS;
         match self {
             ValueSet::Fixed(x) => (x - v).abs() <= EPS,
             ValueSet::List(l) => l.iter().any(|x| (x - v).abs() <= EPS),

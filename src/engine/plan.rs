@@ -11,6 +11,8 @@
 
 use serde::Serialize;
 
+use super::EchoMode;
+
 /// A `{min, max}` capability range.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Range {
@@ -114,9 +116,17 @@ pub struct AudioSettings {
     pub channel_count: u32,
     /// Seconds.
     pub latency: f64,
+    /// Whether echo is cancelled, by webrtcdsp or by the device itself.
+    #[serde(skip)]
     pub echo_cancellation: bool,
+    /// The echo-cancellation mode selected, reported as `echoCancellation`: `false`, `true`
+    /// (left to the element: remote-only through webrtcdsp, all through a device's own
+    /// canceller), `"remote-only"` or `"all"`.
+    #[serde(rename = "echoCancellation")]
+    pub echo_cancellation_mode: EchoMode,
     pub auto_gain_control: bool,
     pub noise_suppression: bool,
+    pub voice_isolation: bool,
 }
 
 /// `MediaTrackCapabilities` of an audio device.
@@ -129,9 +139,15 @@ pub struct AudioCapabilities {
     pub sample_size: Range,
     pub channel_count: Range,
     pub latency: Range,
+    /// Whether echo can be cancelled (true) and left in (false).
+    #[serde(skip)]
     pub echo_cancellation: Vec<bool>,
+    /// The echoCancellation values that can be required, reported as `echoCancellation`.
+    #[serde(rename = "echoCancellation")]
+    pub echo_cancellation_modes: Vec<EchoMode>,
     pub auto_gain_control: Vec<bool>,
     pub noise_suppression: Vec<bool>,
+    pub voice_isolation: Vec<bool>,
 }
 
 /// The chosen microphone and its processing.

@@ -209,8 +209,8 @@ pub(super) fn reselect(
         let Some(tc) = constraints_for(constraints, kind) else {
             continue;
         };
-        let widen =
-            constraints_for(applied, kind).is_none_or(|prev| device_choice_changed(prev, tc));
+        let widen = constraints_for(applied, kind)
+            .is_none_or(|prev| engine::device_choice_changed(prev, tc));
         if widen {
             entries.extend(device::enumerate_kinds(&[kind]));
         } else {
@@ -310,18 +310,6 @@ fn only(c: &MediaStreamConstraints, kind: Kind) -> MediaStreamConstraints {
         Kind::Audio => c.video = None,
     }
     c
-}
-
-/// Whether the deviceId or groupId constraints differ (basic and advanced sets): then a track
-/// may move to another device.
-fn device_choice_changed(old: &TrackConstraints, new: &TrackConstraints) -> bool {
-    let ids = |tc: &TrackConstraints| {
-        std::iter::once(&tc.basic)
-            .chain(&tc.advanced)
-            .map(|s| (s.device_id.clone(), s.group_id.clone()))
-            .collect::<Vec<_>>()
-    };
-    ids(old) != ids(new)
 }
 
 /// The key of a kind in `settings` / `capabilities`.

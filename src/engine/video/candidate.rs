@@ -11,6 +11,8 @@
 
 use super::sets::{MAX_DIMENSION, Point, Range, ResolutionSet, valid_aspect_ratio};
 use crate::engine::fitness;
+use crate::engine::num::TOLERANCE;
+use crate::engine::num::approx_eq;
 use crate::engine::{ConstraintSet, Device, MediaError, NumConstraint, StrConstraint};
 
 /// Chromium's `kMinDeviceCaptureFrameRate` (DBL_MIN): the lowest frame rate of any format.
@@ -351,7 +353,9 @@ impl Candidate {
         if res.is_aspect_ratio_empty() {
             return Err(name::ASPECT_RATIO);
         }
-        if !self.satisfies_frame_rate(s, n) {
+        if !self.satisfies_frame_rate(s, n)
+            || (rescale & RESCALE == 0 && !self.native_rate_fits(s, n))
+        {
             return Err(name::FRAME_RATE);
         }
         // Only constrained in advanced sets (a required basic one is a TypeError, S1.8).
@@ -371,16 +375,33 @@ impl Candidate {
 
     /// C2.3.3 (`SatisfiesFrameRateConstraint`), against the native rate and earlier sets.
     fn satisfies_frame_rate(&self, s: &SetSpec, n: &Native) -> bool {
-        const EPS: f64 = 1e-5;
         let (lo, hi) = (s.fr_lower, s.fr_upper);
-        let lo_out = lo > n.f || lo > self.frame_rate.max.unwrap_or(MAX_FRAME_RATE) + EPS;
-        let hi_out = hi < MIN_FRAME_RATE || hi < self.frame_rate.min.unwrap_or(0.0) - EPS;
+        let lo_out = lo > n.f || lo > self.frame_rate.max.unwrap_or(MAX_FRAME_RATE) + TOLERANCE;
+        let hi_out = hi < MIN_FRAME_RATE || hi < self.frame_rate.min.unwrap_or(0.0) - TOLERANCE;
         !lo_out && !hi_out && lo <= hi
+    }
+
+    /// C2.12: under a required `resizeMode: "none"` frames are not dropped either (decimation
+    /// is crop-and-scale), so the native rate itself must meet every maximum. An unknown rate
+    /// (0, D4) has nothing to drop.
+    fn native_rate_fits(&self, s: &SetSpec, n: &Native) -> bool {
+        let hi = s
+            .fr_upper
+            .min(self.frame_rate.max.unwrap_or(MAX_FRAME_RATE));
+        n.f <= hi || approx_eq(n.f, hi)
+    }
+
+    /// Whether the track may rescale (crop, scale or drop frames): no required `none`.
+    pub fn may_rescale(&self) -> bool {
+        self.rescale & RESCALE != 0
     }
 
     /// The track's maximum frame rate `fr_t` (C2.5, C2.10): the ideal clamped into the
     /// constrained range, else the constrained maximum.
     pub fn track_max_frame_rate(&self, ideals: &Ideals) -> Option<f64> {
+        if !self.may_rescale() {
+            return None;
+        }
         let Some(i) = ideals.frame_rate else {
             return self.frame_rate.max;
         };

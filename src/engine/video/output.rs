@@ -12,6 +12,7 @@
 use super::candidate::{Native, ulong};
 use super::expand::{native_dimension, native_rate};
 use super::sets::ResolutionSet;
+use crate::engine::num;
 use crate::engine::{
     ConstraintSet, Crop, Device, MediaError, NumConstraint, Range, StrConstraint,
     VideoCapabilities, VideoMode,
@@ -103,16 +104,9 @@ pub(crate) fn capabilities(dev: &Device, modes: &[VideoMode]) -> VideoCapabiliti
     }
 }
 
-/// A number as people write it: no trailing zeros, at most three decimals.
-fn num(v: f64) -> String {
-    let s = format!("{:.3}", v);
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" { "0".into() } else { s.into() }
-}
-
 fn describe_num(out: &mut Vec<String>, member: &str, c: &Option<NumConstraint>, is_ulong: bool) {
     let Some(c) = c else { return };
-    let conv = |v: f64| num(if is_ulong { ulong(v) } else { v });
+    let conv = |v: f64| num::text(if is_ulong { ulong(v) } else { v });
     let parts: Vec<String> = [("exact", c.exact), ("min", c.min), ("max", c.max)]
         .into_iter()
         .filter_map(|(k, v)| v.map(|v| format!("{k}: {}", conv(v))))
@@ -167,9 +161,9 @@ fn describe_device(dev: &Device, modes: &[VideoMode]) -> String {
     let fps = if max_f <= 0.0 {
         "unknown frame rate".to_string()
     } else if min_f >= max_f {
-        format!("{} fps", num(max_f))
+        format!("{} fps", num::text(max_f))
     } else {
-        format!("{}-{} fps", num(min_f), num(max_f))
+        format!("{}-{} fps", num::text(min_f), num::text(max_f))
     };
     let facing = dev.facing_mode.as_deref().unwrap_or("none");
     format!("{head}: up to {w}x{h}, {fps}, facingMode {facing}")

@@ -12,16 +12,7 @@
 /// Largest width/height a resolution set can hold (Chromium's `ResolutionSet::kMaxDimension`).
 pub(crate) const MAX_DIMENSION: i64 = i32::MAX as i64;
 
-/// Tolerance of the approximate comparisons of C2.3.2.
-const TOLERANCE: f64 = 1e-5;
-
-/// Equal within [`TOLERANCE`], absolutely or relatively to both values (C2.3.2).
-pub(crate) fn approx_eq(a: f64, b: f64) -> bool {
-    if (a - b).abs() <= TOLERANCE {
-        return true;
-    }
-    a == b || (((a - b) / a).abs() <= TOLERANCE && ((a - b) / b).abs() <= TOLERANCE)
-}
+use crate::engine::num::approx_eq;
 
 fn is_less(a: f64, b: f64) -> bool {
     a < b && !approx_eq(a, b)
@@ -187,7 +178,7 @@ impl Points {
 }
 
 /// The set of (height, width) sizes a format can deliver: a box with an aspect-ratio band
-/// (C2.1, CR-SETS `ResolutionSet`).
+/// (C2.1, Chromium's `ResolutionSet`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct ResolutionSet {
     pub min_h: i64,

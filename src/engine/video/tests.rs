@@ -12,106 +12,27 @@
 
 use super::select;
 use super::sets::ResolutionSet;
+use crate::engine::fixtures::{self, mjpeg, range, raw};
 use crate::engine::{
-    AudioCapture, AudioMode, BoolConstraint, Capture, ConstraintSet, Crop, Device, MediaError,
-    NumConstraint, StrConstraint, TrackConstraints, ValueSet, VideoMode, VideoPlan,
+    BoolConstraint, Capture, ConstraintSet, Crop, Device, MediaError, NumConstraint, StrConstraint,
+    TrackConstraints, ValueSet, VideoMode, VideoPlan,
 };
 
 // ---------------------------------------------------------------------------------------------
 // Builders
 
-fn raw(w: f64, h: f64, f: f64) -> VideoMode {
-    VideoMode {
-        width: ValueSet::Fixed(w),
-        height: ValueSet::Fixed(h),
-        frame_rate: ValueSet::Fixed(f),
-        format: "YUY2".into(),
-        compressed: false,
-    }
-}
-
-fn mjpeg(w: f64, h: f64, f: f64) -> VideoMode {
-    VideoMode {
-        format: "image/jpeg".into(),
-        compressed: true,
-        ..raw(w, h, f)
-    }
-}
-
+/// A camera in a group of its own.
 fn camera(id: &str, facing: Option<&str>, modes: Vec<VideoMode>) -> Device {
-    Device {
-        device_id: id.into(),
-        group_id: format!("{id}_group"),
-        label: format!("{id} label"),
-        facing_mode: facing.map(Into::into),
-        capture: Capture::Video(modes),
-    }
+    fixtures::camera(id, &format!("{id}_group"), facing, modes)
 }
 
 fn microphone(id: &str) -> Device {
-    Device {
-        device_id: id.into(),
-        group_id: format!("{id}_group"),
-        label: format!("{id} label"),
-        facing_mode: None,
-        capture: Capture::Audio(AudioCapture {
-            modes: vec![AudioMode {
-                sample_rate: ValueSet::Fixed(48000.0),
-                channel_count: ValueSet::Fixed(2.0),
-                sample_size: 16,
-                format: "S16LE".into(),
-            }],
-            latency: ValueSet::Fixed(0.01),
-            default_latency: 0.01,
-            system_echo_cancellation: false,
-        }),
-    }
+    fixtures::simple_microphone(id, &format!("{id}_group"), 48000.0, 2.0, 480.0)
 }
 
 /// The fixture devices of section E, in enumeration order.
 fn fixtures() -> Vec<Device> {
-    let mut y16 = raw(640.0, 480.0, 30.0);
-    y16.format = "Y16".into();
-    vec![
-        camera(
-            "fake_device_1",
-            None,
-            vec![
-                raw(200.0, 200.0, 40.0),
-                raw(500.0, 500.0, 40.0),
-                raw(1000.0, 1000.0, 20.0),
-            ],
-        ),
-        camera(
-            "fake_device_2",
-            Some("environment"),
-            vec![
-                raw(40.0, 30.0, 20.0),
-                raw(320.0, 240.0, 30.0),
-                raw(640.0, 480.0, 30.0),
-                raw(800.0, 600.0, 20.0),
-            ],
-        ),
-        camera(
-            "fake_device_3",
-            Some("user"),
-            vec![
-                raw(600.0, 400.0, 10.0),
-                raw(640.0, 480.0, 10.0),
-                raw(480.0, 640.0, 30.0),
-                raw(640.0, 480.0, 30.0),
-                raw(1280.0, 720.0, 60.0),
-                raw(1920.0, 1080.0, 60.0),
-                raw(2304.0, 1536.0, 10.0),
-            ],
-        ),
-        camera("fake_device_4", Some("environment"), vec![y16]),
-        camera(
-            "fake_device_5",
-            None,
-            vec![raw(640.0, 480.0, 0.0), raw(500.0, 500.0, 0.1)],
-        ),
-    ]
+    fixtures::section_e_cameras()
 }
 
 fn ideal(v: f64) -> Option<NumConstraint> {
@@ -484,17 +405,76 @@ fn aspect_ratio_exact_min_max_crop_centred() {
 }
 
 #[test]
-fn frame_rate_exact_decimates_even_with_resize_mode_none() {
-    // C2.12: 1000x1000@20 is closest natively to 19 and is dropped to 19.
+fn frame_rate_exact_decimates_unless_resize_mode_is_none() {
+    // 1000x1000@20 is closest natively to 19 and is dropped to 19: crop-and-scale.
     let p = pick(&basic(ConstraintSet {
         frame_rate: exact(19.0),
-        resize_mode: s_exact(&["none"]),
         ..Default::default()
     }));
     assert_eq!((p.device, p.mode), (0, 2));
     assert_eq!((p.width, p.height), (1000, 1000));
     assert_eq!(p.max_frame_rate, Some(19.0));
     assert_eq!(p.settings.frame_rate, 19.0);
+    assert_eq!(p.settings.resize_mode, "crop-and-scale");
+    // C2.12: dropping frames is crop-and-scale, so a required none allows native rates only.
+    let (name, _) = failure(
+        &basic(ConstraintSet {
+            frame_rate: exact(19.0),
+            resize_mode: s_exact(&["none"]),
+            ..Default::default()
+        }),
+        &fixtures(),
+    );
+    assert_eq!(name, "frameRate");
+}
+
+#[test]
+fn required_resize_mode_none_keeps_native_rates() {
+    let twenty = [camera("twenty", None, vec![raw(640.0, 480.0, 20.0)])];
+    for fr in [exact(10.0), max(10.0)] {
+        let tc = basic(ConstraintSet {
+            frame_rate: fr.clone(),
+            resize_mode: s_exact(&["none"]),
+            ..Default::default()
+        });
+        assert_eq!(failure(&tc, &twenty).0, "frameRate", "{fr:?}");
+        // Without the required none the same request decimates.
+        let tc = basic(ConstraintSet {
+            frame_rate: fr,
+            ..Default::default()
+        });
+        let p = select(&tc, &twenty).unwrap();
+        assert_eq!(p.settings.frame_rate, 10.0);
+        assert_eq!(p.settings.resize_mode, "crop-and-scale");
+    }
+    // A maximum the native rate meets, and ideals, stay native.
+    for cs in [
+        ConstraintSet {
+            frame_rate: max(25.0),
+            resize_mode: s_exact(&["none"]),
+            ..Default::default()
+        },
+        ConstraintSet {
+            frame_rate: ideal(10.0),
+            resize_mode: s_exact(&["none"]),
+            ..Default::default()
+        },
+    ] {
+        let p = select(&basic(cs), &twenty).unwrap();
+        assert_eq!(p.max_frame_rate, None);
+        assert_eq!(p.settings.frame_rate, 20.0);
+        assert_eq!(p.settings.resize_mode, "none");
+    }
+    // On the fixtures an ideal rate under a required none picks the native rate closest to it
+    // (fake_device_3's 10 fps modes for an ideal of 9) instead of decimating a faster mode.
+    let p = pick(&basic(ConstraintSet {
+        frame_rate: ideal(9.0),
+        resize_mode: s_exact(&["none"]),
+        ..Default::default()
+    }));
+    assert_eq!(p.settings.frame_rate, 10.0);
+    assert_eq!(p.max_frame_rate, None);
+    assert_eq!(p.settings.resize_mode, "none");
 }
 
 #[test]
@@ -626,14 +606,14 @@ fn device_id_and_group_id() {
         ),
         (
             ConstraintSet {
-                group_id: s_exact(&["fake_device_5_group"]),
+                group_id: s_exact(&["fake_group5"]),
                 ..Default::default()
             },
             "fake_device_5",
         ),
         (
             ConstraintSet {
-                group_id: s_ideal(&["fake_device_2_group", "fake_device_3_group"]),
+                group_id: s_ideal(&["fake_group2", "fake_group3"]),
                 ..Default::default()
             },
             "fake_device_2",
@@ -728,10 +708,6 @@ fn satisfiable_advanced_sets_narrow_in_order() {
 
 // ---------------------------------------------------------------------------------------------
 // Capture ranges (D3)
-
-fn range(min: f64, max: f64, step: f64) -> ValueSet {
-    ValueSet::Range { min, max, step }
-}
 
 fn range_camera(step: f64, fps: ValueSet) -> Vec<Device> {
     vec![camera(
@@ -1195,7 +1171,7 @@ fn settings_json_keys_and_values() {
     keys.sort();
     assert_eq!(keys, want);
     assert_eq!(v["deviceId"], "fake_device_3");
-    assert_eq!(v["groupId"], "fake_device_3_group");
+    assert_eq!(v["groupId"], "fake_group3");
     assert_eq!(v["width"], 321);
     assert_eq!(v["height"], 428);
     assert_eq!(v["aspectRatio"], 0.75);
@@ -1217,7 +1193,7 @@ fn capabilities_cover_all_modes() {
     }));
     let v = serde_json::to_value(&p.capabilities).unwrap();
     assert_eq!(v["deviceId"], "fake_device_3");
-    assert_eq!(v["groupId"], "fake_device_3_group");
+    assert_eq!(v["groupId"], "fake_group3");
     assert_eq!(v["width"], serde_json::json!({"min": 1, "max": 2304}));
     assert_eq!(v["height"], serde_json::json!({"min": 1, "max": 1536}));
     assert_eq!(v["aspectRatio"]["min"], 1.0 / 1536.0);
@@ -1366,7 +1342,7 @@ fn chromium_basic_set_expectations() {
         (
             "MandatoryGroupID",
             ConstraintSet {
-                group_id: s_exact(&["fake_device_2_group"]),
+                group_id: s_exact(&["fake_group2"]),
                 ..cs()
             },
             (D2, (640, 480, 30.0), (640, 480), None),
@@ -2149,11 +2125,11 @@ fn chromium_advanced_set_expectations() {
                 cs(),
                 vec![
                     ConstraintSet {
-                        group_id: s_exact(&["fake_device_1_group", "fake_device_2_group"]),
+                        group_id: s_exact(&["fake_group1", "fake_group2"]),
                         ..cs()
                     },
                     ConstraintSet {
-                        group_id: s_exact(&["fake_device_2_group", "fake_device_3_group"]),
+                        group_id: s_exact(&["fake_group2", "fake_group3"]),
                         ..cs()
                     },
                 ],
@@ -2350,7 +2326,7 @@ fn chromium_failure_expectations() {
 // ---------------------------------------------------------------------------------------------
 // Properties
 
-mod properties {
+pub(crate) mod properties {
     use super::super::sets::MAX_DIMENSION;
     use super::*;
     use crate::engine::fitness;
@@ -2382,7 +2358,7 @@ mod properties {
         ]
     }
 
-    fn any_mode() -> impl Strategy<Value = VideoMode> {
+    pub(crate) fn any_mode() -> impl Strategy<Value = VideoMode> {
         (
             value_set(&[160, 320, 640, 1280, 1920], 2500),
             value_set(&[120, 240, 480, 720, 1080], 2000),
@@ -2402,7 +2378,9 @@ mod properties {
             })
     }
 
-    fn cameras(mode: impl Strategy<Value = VideoMode>) -> impl Strategy<Value = Vec<Device>> {
+    pub(crate) fn cameras(
+        mode: impl Strategy<Value = VideoMode>,
+    ) -> impl Strategy<Value = Vec<Device>> {
         prop::collection::vec((0..FACINGS.len(), prop::collection::vec(mode, 0..5)), 0..4).prop_map(
             |v| {
                 v.into_iter()
@@ -2468,7 +2446,7 @@ mod properties {
             )
     }
 
-    fn track_constraints() -> impl Strategy<Value = TrackConstraints> {
+    pub(crate) fn track_constraints() -> impl Strategy<Value = TrackConstraints> {
         (
             constraint_set(),
             prop::collection::vec(constraint_set(), 0..3),
@@ -2730,6 +2708,11 @@ mod properties {
         {
             return None;
         }
+        // Without rescaling no frame is dropped either: the native rate meets every maximum.
+        let native_hi = fhi.min(s.fr.1.unwrap_or(1000.0));
+        if !rescale && f > native_hi && !crate::engine::num::approx_eq(f, native_hi) {
+            return None;
+        }
         Some(State {
             native,
             rescale,
@@ -2856,7 +2839,7 @@ mod properties {
                     }
                     None => s.fr.1,
                 };
-                let rate = fr_t.filter(|&r| r <= f).unwrap_or(f);
+                let rate = fr_t.filter(|&r| r <= f && s.rescale).unwrap_or(f);
                 let resize = list_of(&b.resize_mode, false);
                 let penalty = |v: &str| {
                     resize.map_or(0.0, |l| if l.iter().any(|x| x == v) { 0.0 } else { 1.0 })

@@ -15,7 +15,7 @@ mod output;
 pub(crate) mod sets;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::cmp::Ordering;
 
@@ -365,7 +365,7 @@ fn plan(best: &Best, devices: &[Device], ideals: &Ideals) -> VideoPlan {
     // 30000/1001 mode): deliver, and report, the native rate.
     let max_frame_rate = c
         .track_max_frame_rate(ideals)
-        .filter(|&r| r < n.f && !fitness::approx_eq(r, n.f));
+        .filter(|&r| r < n.f && !super::num::approx_eq(r, n.f));
     let frame_rate = max_frame_rate.unwrap_or(n.f);
     // The rescale option winning makes the track crop-and-scale even when its target happens
     // to be the native size (a required crop-and-scale must not read back as none).
