@@ -8,14 +8,14 @@
 
 //! An invalid GST_USERMEDIA_FAKE_DEVICES lists no devices at all (and real devices stay ignored).
 
-mod device_util;
+mod common;
 
 use gst::prelude::*;
 use gstusermedia::device;
 
 #[test]
 fn invalid_json_lists_nothing() {
-    device_util::init(Some(r#"[{"kind": "videoinput", "deviceId": "cam0""#));
+    common::init(Some(r#"[{"kind": "videoinput", "deviceId": "cam0""#));
     assert!(device::uses_fake_devices());
     assert!(device::enumerate().is_empty());
 

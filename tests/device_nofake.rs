@@ -9,7 +9,7 @@
 //! GST_USERMEDIA_FAKE_DEVICES unset: the real device monitor is used and the fake provider,
 //! although registered at PRIMARY rank, lists nothing.
 
-mod device_util;
+mod common;
 
 use std::time::Instant;
 
@@ -19,7 +19,7 @@ use gstusermedia::engine::Kind;
 
 #[test]
 fn real_devices_only() {
-    device_util::init(None);
+    common::init(None);
 
     let t = Instant::now();
     let first = device::enumerate();

@@ -30,21 +30,24 @@ fn example(name: &str, args: &[&str], fake: &str) -> Output {
         "{} not built: run `cargo build --examples` (scripts/test.sh does) or plain `cargo test`",
         path.display()
     );
-    Command::new(&path)
-        .args(args)
-        .env("GST_USERMEDIA_FAKE_DEVICES", fake)
-        .env("GST_REGISTRY", common::tempfile_path("registry.bin"))
-        .env_remove("GST_PLUGIN_PATH")
-        .output()
-        .unwrap()
+    let mut cmd = Command::new(&path);
+    cmd.args(args).env_remove("GST_PLUGIN_PATH");
+    // Without GST_PLUGIN_PATH the Rust examples use the plugin linked into them.
+    run_with_fake_devices(cmd, fake)
+}
+
+/// Runs `cmd` with fake devices and a private registry.
+fn run_with_fake_devices(mut cmd: Command, fake: &str) -> Output {
+    let registry = common::tempfile_path("registry.bin");
+    cmd.env("GST_USERMEDIA_FAKE_DEVICES", fake)
+        .env("GST_REGISTRY", &registry);
+    let out = cmd.output().unwrap();
+    let _ = std::fs::remove_file(&registry);
+    out
 }
 
 fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+    common::output_text(o)
 }
 
 #[test]

@@ -48,10 +48,7 @@ fn init() {
 
 /// Replaces the device file in one step (the provider polls it).
 fn write_devices(json: &str) {
-    let path = device_file();
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, json).unwrap();
-    std::fs::rename(&tmp, path).unwrap();
+    common::write_atomically(device_file(), json);
 }
 
 fn run(constraints: &str, configure: impl FnOnce(&gst::Element)) -> (Observed, Duration) {

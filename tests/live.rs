@@ -4,8 +4,8 @@
 //! unplug, failover, enabled, and a burst of constraint changes.
 
 mod common;
-#[path = "common/live.rs"]
-mod harness;
+
+use common::live as harness;
 
 use harness::{Live, int, size_of, str_field};
 
@@ -56,9 +56,7 @@ impl DeviceFile {
             .copied()
             .chain(extra.iter().map(|(_, j)| j.as_str()))
             .collect();
-        let tmp = self.path.with_extension("tmp");
-        std::fs::write(&tmp, format!("[{}]", all.join(",\n"))).unwrap();
-        std::fs::rename(&tmp, &self.path).unwrap();
+        common::write_atomically(&self.path, &format!("[{}]", all.join(",\n")));
     }
 
     /// Plugs a device in and waits until the device layer lists it.

@@ -7,10 +7,9 @@
 //! Skipped with a message when the harness cannot run here, unless `CI=true`.
 
 mod common;
-#[path = "common/live.rs"]
-mod harness;
-#[path = "common/vdev.rs"]
-mod vdev;
+
+use common::live as harness;
+use common::vdev;
 
 use gst::prelude::*;
 use harness::{Live, str_field};

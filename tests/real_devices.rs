@@ -8,8 +8,8 @@
 //! run one at a time: a camera refuses a second consumer that asks for another format.
 
 mod common;
-#[path = "common/vdev.rs"]
-mod vdev;
+
+use common::vdev;
 
 use common::{Observed, run_src};
 use gst::prelude::*;

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MPL-2.0
 //! A playing usermediasrc and what it was seen doing (caps, buffers, EOS per pad; bus
 //! messages), for the live-track tests.
-#![allow(dead_code)]
 
 use gst::prelude::*;
 use std::collections::HashMap;
@@ -86,21 +85,10 @@ impl Live {
         }
         {
             let rec = rec.clone();
-            let pipeline_weak = pipeline.downgrade();
-            src.connect_pad_added(move |_, pad| {
-                let Some(pipeline) = pipeline_weak.upgrade() else {
-                    return;
-                };
+            let sink = format!("fakesink sync={sync} async=false");
+            super::link_new_pads(&pipeline, &src, &sink, move |pad, sink| {
                 let name = pad.name().to_string();
                 rec.0.lock().unwrap().pads.push(name.clone());
-                let sink = gst::ElementFactory::make("fakesink")
-                    .property("sync", sync)
-                    .property("async", false)
-                    .build()
-                    .unwrap();
-                pipeline.add(&sink).unwrap();
-                sink.sync_state_with_parent().unwrap();
-                pad.link(&sink.static_pad("sink").unwrap()).unwrap();
                 let rec = rec.clone();
                 // On the sink pad: what downstream really receives (after usermediasrc's own
                 // probes on its pad).
