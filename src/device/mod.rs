@@ -38,6 +38,17 @@ pub(crate) static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
     )
 });
 
+/// What is wrong with the device setup, for error messages: `GST_USERMEDIA_FAKE_DEVICES` names a
+/// file that cannot be read, is not a JSON array of devices (the message gives the line and
+/// column), or has entries that were skipped. `None` when the variable is unset or fine.
+///
+/// Read afresh on each call (the variable's file may have been fixed since); the same text is
+/// printed once as a GLib warning when the fake provider starts, so that
+/// `gst-device-monitor-1.0` and `gst-launch-1.0` show it without `GST_DEBUG`.
+pub fn setup_problem() -> Option<String> {
+    fake::config::setup_problem()
+}
+
 /// Registers the device provider(s) of the plugin.
 pub fn register(plugin: &gst::Plugin) -> Result<(), glib::BoolError> {
     fake::register(plugin)
