@@ -1040,6 +1040,17 @@ mod tests {
 
     /// A device as `provider` publishes it: display name, class, caps and properties.
     fn published(provider: &str, name: &str, class: &str, caps: &str, props: &str) -> Candidate {
+        try_published(provider, name, class, caps, props).expect("a capture device")
+    }
+
+    /// The candidate of such a device, `None` when it is no camera or microphone.
+    fn try_published(
+        provider: &str,
+        name: &str,
+        class: &str,
+        caps: &str,
+        props: &str,
+    ) -> Option<Candidate> {
         gst::init().unwrap();
         let properties = gst::Structure::from_str(props).unwrap();
         let device = gst::Object::builder::<fake::FakeDevice>()
@@ -1055,26 +1066,7 @@ mod tests {
             properties: Some(properties),
             internal_name: None,
         };
-        candidate_from(device.upcast_ref(), facts).expect("a capture device")
-    }
-
-    fn try_published(provider: &str, class: &str, caps: &str, props: &str) -> bool {
-        gst::init().unwrap();
-        let properties = gst::Structure::from_str(props).unwrap();
-        let device = gst::Object::builder::<fake::FakeDevice>()
-            .property("display-name", "x")
-            .property("device-class", class)
-            .property("caps", gst::Caps::from_str(caps).unwrap())
-            .property("properties", &properties)
-            .build()
-            .unwrap();
-        let facts = identity::DeviceFacts {
-            provider: provider.into(),
-            display_name: "x".into(),
-            properties: Some(properties),
-            internal_name: None,
-        };
-        candidate_from(device.upcast_ref(), facts).is_some()
+        candidate_from(device.upcast_ref(), facts)
     }
 
     const MIC_CAPS: &str = "audio/x-raw,format=F32LE,layout=interleaved,rate={44100,48000,96000},\
@@ -1155,13 +1147,16 @@ mod tests {
         assert_eq!(out[0].provider, w2);
 
         // A loopback entry (what a render endpoint plays) is no microphone.
-        assert!(!try_published(
+        assert!(
+            try_published(
             w2,
+            "Speakers (loopback)",
             "Audio/Source",
             MIC_CAPS,
             "p, device.api=wasapi2, device.id=\"{0.0.0.00000000}.{cccccccc-0000-0000-0000-000000000003}\", \
              device.default=(boolean)false, wasapi2.device.loopback=(boolean)true"
-        ));
+        )
+        .is_none());
 
         // The virtual default entry of an endpoint not listed stays, as the default.
         let lone = vec![
@@ -1299,12 +1294,16 @@ mod tests {
         assert_eq!(camera.entry.structures.len(), 1);
         // A screen, whatever its class says, is not a camera.
         for class in ["Source/Monitor", "Video/Source"] {
-            assert!(!try_published(
-                avf,
-                class,
-                caps,
-                "p, device.api=avf, avf.capture_screen=(boolean)true, avf.display_id=(uint)1"
-            ));
+            assert!(
+                try_published(
+                    avf,
+                    "Capture screen 0",
+                    class,
+                    caps,
+                    "p, device.api=avf, avf.capture_screen=(boolean)true, avf.display_id=(uint)1"
+                )
+                .is_none()
+            );
         }
         let mic = |name: &str, uid: &str, default: bool| {
             published(
