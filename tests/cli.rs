@@ -123,3 +123,59 @@ fn gst_device_monitor_lists_fake_devices() {
     assert!(text.contains("Fake microphone"), "{text}");
     assert!(text.contains("320"), "{text}");
 }
+
+/// The files in a directory of the scratch space.
+fn files_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn demo_without_a_display_writes_a_snapshot() {
+    let dir = common::tempfile_path("demo");
+    std::fs::create_dir_all(&dir).unwrap();
+    let snapshot = dir.join("snapshot.png");
+    // No fake devices given: the machine's cameras if the device monitor finds any, else two
+    // fake cameras; either way a snapshot, as there is no display.
+    let out = common::run_demo(&[], &snapshot, &[]);
+    let text = common::output_text(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(common::is_png(&snapshot), "{text}");
+    assert_eq!(files_in(&dir), ["snapshot.png"], "{text}");
+    if text.contains("Using this machine's cameras:") {
+        assert!(text.contains("  - "), "{text}");
+    } else {
+        assert!(
+            text.contains("No camera found: using two fake cameras."),
+            "{text}"
+        );
+        // {width: {min: 1280}}: the HD camera, not the default VGA one.
+        assert!(text.contains(r#""deviceId":"cam-hd""#), "{text}");
+    }
+    assert!(text.contains("Snapshot: "), "{text}");
+}
+
+#[test]
+fn demo_failure_leaves_no_snapshot() {
+    let dir = common::tempfile_path("demo-fails");
+    std::fs::create_dir_all(&dir).unwrap();
+    let snapshot = dir.join("snapshot.png");
+    let out = common::run_demo(
+        &["{video: {width: {exact: 5000}}}"],
+        &snapshot,
+        &[(common::FAKE_ENV, FAKE)],
+    );
+    let text = common::output_text(&out);
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains("Using the fake devices of GST_USERMEDIA_FAKE_DEVICES."),
+        "{text}"
+    );
+    assert!(text.contains("OverconstrainedError"), "{text}");
+    assert!(text.contains("no snapshot written"), "{text}");
+    assert!(files_in(&dir).is_empty(), "{:?}\n{text}", files_in(&dir));
+}

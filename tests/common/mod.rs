@@ -355,3 +355,21 @@ pub fn run_src(
         .map(|m| m.into_inner().unwrap())
         .unwrap_or_else(|_| panic!("observer still referenced"))
 }
+
+/// Runs `scripts/demo.sh` with this build's plugin, no display, a private registry, the snapshot
+/// going to `snapshot`, and the given extra environment.
+pub fn run_demo(args: &[&str], snapshot: &Path, env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/demo.sh"));
+    cmd.args(args)
+        .env("USERMEDIA_PLUGIN_DIR", plugin_dir())
+        .env("SNAPSHOT", snapshot)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("USERMEDIA_DEMO_LIVE");
+    run_with_plugin(cmd, env)
+}
+
+/// Whether `path` holds a PNG image.
+pub fn is_png(path: &Path) -> bool {
+    std::fs::read(path).is_ok_and(|b| b.starts_with(b"\x89PNG\r\n\x1a\n") && b.len() > 100)
+}
