@@ -212,6 +212,18 @@ fn c_example_prints_the_settings_and_the_error() {
     assert_eq!(video["height"], 480, "{video}");
     assert!(video["frameRate"].as_f64().unwrap() >= 25.0, "{video}");
 
+    // The request-permission handler of the README: what would be opened, then granted.
+    let o = run_program(&exe, &["--prompt", "{video: true, audio: true}"], FAKE);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("permission request: camera Front camera, microphone Microphone\n"),
+        "{}",
+        text(&o)
+    );
+    let settings = printed_settings(&o);
+    assert_eq!(settings["video"]["deviceId"], "cam0", "{settings}");
+    assert_eq!(settings["audio"]["deviceId"], "mic0", "{settings}");
+
     let o = run_program(&exe, &["{video: {width: {exact: 9999}}}"], FAKE);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(

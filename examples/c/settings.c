@@ -5,12 +5,28 @@
  *
  *   cc settings.c $(pkg-config --cflags --libs gstreamer-1.0) -o settings
  *   ./settings "{video: {frameRate: {min: 25}}}"
+ *   ./settings --prompt "{video: true, audio: true}"   # asks through request-permission
  *
  * The plugin must be installed or on GST_PLUGIN_PATH. Prints "settings: <JSON>" once the
  * pipeline plays; exit status 0 on success, 2 on a getUserMedia error, 1 otherwise.
  */
 
 #include <gst/gst.h>
+
+/* permission=prompt: usermediasrc asks before opening any device. The request names what would
+ * be opened; this handler prints it and grants (return FALSE to refuse: NotAllowedError). */
+static gboolean
+on_request_permission (GstElement * src, GstStructure * request, gpointer user_data)
+{
+  gboolean video = FALSE, audio = FALSE;
+
+  gst_structure_get_boolean (request, "video", &video);
+  gst_structure_get_boolean (request, "audio", &audio);
+  g_print ("permission request: camera %s, microphone %s\n",
+      video ? gst_structure_get_string (request, "video-label") : "(none)",
+      audio ? gst_structure_get_string (request, "audio-label") : "(none)");
+  return TRUE;
+}
 
 /* Every pad usermediasrc adds (video_0, audio_0) goes to a sink of its own. */
 static void
@@ -32,13 +48,20 @@ on_pad_added (GstElement * src, GstPad * pad, gpointer user_data)
 int
 main (int argc, char *argv[])
 {
-  const gchar *constraints = argc > 1 ? argv[1] : "{video: {frameRate: {min: 25}}}";
+  const gchar *constraints = "{video: {frameRate: {min: 25}}}";
+  gboolean prompt = FALSE;
   GstElement *pipeline, *src;
   GstBus *bus;
   GstMessage *msg;
   int status = 1;
 
   gst_init (&argc, &argv);
+  for (int i = 1; i < argc; i++) {
+    if (g_str_equal (argv[i], "--prompt"))
+      prompt = TRUE;
+    else
+      constraints = argv[i];
+  }
 
   src = gst_element_factory_make ("usermediasrc", NULL);
   if (src == NULL) {
@@ -46,6 +69,10 @@ main (int argc, char *argv[])
     return 1;
   }
   g_object_set (src, "constraints", constraints, NULL);
+  if (prompt) {
+    gst_util_set_object_arg (G_OBJECT (src), "permission", "prompt");
+    g_signal_connect (src, "request-permission", G_CALLBACK (on_request_permission), NULL);
+  }
 
   pipeline = gst_pipeline_new (NULL);
   gst_bin_add (GST_BIN (pipeline), src);
