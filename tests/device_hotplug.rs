@@ -150,28 +150,19 @@ fn file_edits_are_hotplug_events() {
     }
 
     // A changed entry is a new device with the same deviceId.
-    common::write_atomically(
-        path,
-        &format!(
-            "[{}, {}]",
-            cam("camB", "Camera B"),
-            cam("camA", "Renamed A")
-        ),
+    let renamed = format!(
+        "[{}, {}]",
+        cam("camB", "Camera B"),
+        cam("camA", "Renamed A")
     );
+    common::write_atomically(path, &renamed);
     wait_for(&log, &[(DeviceChangeKind::Changed, "camA")], limit);
     assert_eq!(device::find("camA").unwrap().info.label, "Renamed A");
 
     // A file caught mid-write is not acted on...
     std::fs::write(path, "[").unwrap();
     std::thread::sleep(Duration::from_millis(50));
-    common::write_atomically(
-        path,
-        &format!(
-            "[{}, {}]",
-            cam("camB", "Camera B"),
-            cam("camA", "Renamed A")
-        ),
-    );
+    common::write_atomically(path, &renamed);
     std::thread::sleep(Duration::from_millis(400));
     assert!(
         log.0.lock().unwrap().is_empty(),

@@ -333,12 +333,7 @@ fn a_permission_handler_that_never_returns_times_out() {
         took >= Duration::from_millis(300) && took < Duration::from_secs(2),
         "{took:?}"
     );
-    assert!(
-        src.downcast_ref::<gst::Bin>()
-            .unwrap()
-            .children()
-            .is_empty()
-    );
+    assert!(common::children(&src).is_empty());
     pipeline.set_state(gst::State::Null).unwrap();
 
     // The late answer is ignored; once the handler returns, the element can go away.

@@ -369,12 +369,7 @@ fn ready_paused_cycles_add_and_remove_pads() {
         assert_eq!(removed.load(Ordering::SeqCst), 2 * i);
         assert!(src.src_pads().is_empty());
         assert_eq!(settings(&src), serde_json::json!({}));
-        assert!(
-            src.downcast_ref::<gst::Bin>()
-                .unwrap()
-                .children()
-                .is_empty()
-        );
+        assert!(common::children(&src).is_empty());
     }
     pipeline.set_state(gst::State::Null).unwrap();
 }

@@ -50,10 +50,7 @@ impl Live {
     /// Plays a usermediasrc (GStreamer initialised by the caller) into fakesinks.
     pub fn start(constraints: &str, configure: impl FnOnce(&gst::Element), sync: bool) -> Live {
         let pipeline = gst::Pipeline::new();
-        let src = gst::ElementFactory::make("usermediasrc")
-            .property("constraints", constraints)
-            .build()
-            .unwrap();
+        let src = super::usermediasrc(constraints);
         configure(&src);
         let rec: Arc<(Mutex<Rec>, Condvar)> = Arc::default();
         let created: Arc<Mutex<Vec<glib::WeakRef<gst::Element>>>> = Arc::default();
@@ -241,6 +238,32 @@ impl Live {
                 })
                 .collect()
         })
+    }
+
+    /// Fails the test if an error with `usermedia-error` details was posted.
+    pub fn assert_no_problems(&self) {
+        let problems = self.problems(false);
+        assert!(problems.is_empty(), "{problems:?}");
+    }
+
+    /// Checks that `ended` (a `usermedia-track-ended` that arrived at `ended_at`) ends the video
+    /// track of device `id` because the device went away, and that EOS followed on `video_0`
+    /// within 2 s.
+    pub fn assert_unplug_ended_video(
+        &self,
+        ended: &gst::StructureRef,
+        ended_at: Instant,
+        id: &str,
+    ) {
+        assert_eq!(str_field(ended, "kind"), "videoinput");
+        assert_eq!(str_field(ended, "deviceId"), id);
+        assert_eq!(str_field(ended, "reason"), "device-removed");
+        assert!(
+            self.wait(Duration::from_secs(2), |r| r.eos.contains_key("video_0")),
+            "EOS on video_0"
+        );
+        let eos_at = self.with(|r| r.eos["video_0"]);
+        assert!(eos_at >= ended_at, "EOS came before track-ended");
     }
 
     pub fn wait_element_message(

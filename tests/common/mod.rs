@@ -161,6 +161,21 @@ pub fn output_text(o: &Output) -> String {
     )
 }
 
+/// A new usermediasrc asking for `constraints`.
+pub fn usermediasrc(constraints: &str) -> gst::Element {
+    gst::ElementFactory::make("usermediasrc")
+        .property("constraints", constraints)
+        .build()
+        .unwrap()
+}
+
+/// The elements inside usermediasrc (a bin) right now.
+pub fn children(src: &gst::Element) -> Vec<gst::Element> {
+    src.downcast_ref::<gst::Bin>()
+        .expect("usermediasrc is a bin")
+        .children()
+}
+
 /// Links every pad `src` adds to a new sink (a one-element launch description, e.g.
 /// `fakesink sync=false async=false`) in `pipeline`, then calls `on_pad` with the pad and the
 /// sink. The pipeline is held weakly: a pad added while it is being disposed is left alone.
@@ -237,10 +252,7 @@ pub fn run_src(
     timeout: Duration,
 ) -> Observed {
     let pipeline = gst::Pipeline::new();
-    let src = gst::ElementFactory::make("usermediasrc")
-        .property("constraints", constraints)
-        .build()
-        .unwrap();
+    let src = usermediasrc(constraints);
     configure(&src);
     let observed = Arc::new(Mutex::new(Observed::default()));
     {
