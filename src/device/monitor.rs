@@ -127,19 +127,12 @@ pub fn enumerate_kinds(kinds: &[Kind]) -> Vec<DeviceEntry> {
     // A hot-plug event just arrived: wait (briefly) for the worker so callers see it. Not on the
     // worker itself, which is where subscriber callbacks run.
     if state.posted != state.applied && shared.worker.get() != Some(&std::thread::current().id()) {
-        let deadline = Instant::now() + Duration::from_secs(1);
-        while state.posted != state.applied {
-            let now = Instant::now();
-            if now >= deadline {
-                break;
-            }
-            state = shared
-                .events
-                .cond
-                .wait_timeout(state, deadline - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        }
+        state = shared
+            .events
+            .cond
+            .wait_timeout_while(state, Duration::from_secs(1), |s| s.posted != s.applied)
+            .unwrap_or_else(|e| e.into_inner())
+            .0;
     }
     state.entries.clone()
 }
@@ -531,28 +524,17 @@ fn spawn_worker(shared: &'static Shared) {
             let rescan = matches!(shared.backend, Backend::Monitors(_));
             loop {
                 let target = {
-                    let mut state = shared.events.lock();
-                    let deadline = Instant::now() + RESCAN;
-                    while state.posted == state.applied {
-                        if !rescan {
-                            state = shared
-                                .events
-                                .cond
-                                .wait(state)
-                                .unwrap_or_else(|e| e.into_inner());
-                            continue;
-                        }
-                        let now = Instant::now();
-                        if now >= deadline {
-                            break;
-                        }
-                        state = shared
-                            .events
-                            .cond
-                            .wait_timeout(state, deadline - now)
+                    let state = shared.events.lock();
+                    let idle = |s: &mut State| s.posted == s.applied;
+                    let cond = &shared.events.cond;
+                    let state = if rescan {
+                        cond.wait_timeout_while(state, RESCAN, idle)
                             .unwrap_or_else(|e| e.into_inner())
-                            .0;
-                    }
+                            .0
+                    } else {
+                        cond.wait_while(state, idle)
+                            .unwrap_or_else(|e| e.into_inner())
+                    };
                     state.posted
                 };
                 let (raw, kinds) = raw_devices(&shared.backend);
@@ -1077,10 +1059,9 @@ mod tests {
     #[test]
     fn windows_microphones() {
         let w2 = "wasapi2deviceprovider";
-        let w1 = "wasapideviceprovider";
         let mic_a = "{0.0.1.00000000}.{aaaaaaaa-0000-0000-0000-000000000001}";
         let mic_b = "{0.0.1.00000000}.{bbbbbbbb-0000-0000-0000-000000000002}";
-        let list = vec![
+        let virtual_default = |actual: &str| {
             published(
                 w2,
                 "Default Audio Capture Device",
@@ -1089,54 +1070,49 @@ mod tests {
                 &format!(
                     "p, device.api=wasapi2, \
                      device.id=\"{{2EEF81BE-33FA-4800-9670-1CD474972C3F}}\", \
-                     device.default=(boolean)true, device.actual-id=\"{}\", \
-                     device.actual-name=\"Headset Microphone\", \
-                     wasapi2.device.description=\"Default Audio Capture Device\"",
-                    mic_b.to_uppercase()
+                     device.default=(boolean)true, device.actual-id=\"{actual}\", \
+                     wasapi2.device.description=\"Default Audio Capture Device\""
                 ),
-            ),
+            )
+        };
+        let wasapi2 = |name: &str, id: &str, form_factor: (i32, &str), enumerator: &str| {
             published(
                 w2,
+                name,
+                "Audio/Source",
+                MIC_CAPS,
+                &format!(
+                    "p, device.api=wasapi2, device.id=\"{id}\", device.default=(boolean)false, \
+                     device.form-factor=(int){}, device.form-factor-name={}, \
+                     device.enumerator-name={enumerator}, wasapi2.device.loopback=(boolean)false",
+                    form_factor.0, form_factor.1
+                ),
+            )
+        };
+        let wasapi = |name: &str, id: &str| {
+            published(
+                "wasapideviceprovider",
+                name,
+                "Audio/Source",
+                MIC_CAPS,
+                &format!(
+                    "p, device.api=wasapi, device.strid=\"{id}\", \
+                     wasapi.device.description=\"{name}\""
+                ),
+            )
+        };
+        let list = vec![
+            // The virtual default names its endpoint in upper case.
+            virtual_default(&mic_b.to_uppercase()),
+            wasapi2(
                 "Microphone Array (Realtek)",
-                "Audio/Source",
-                MIC_CAPS,
-                &format!(
-                    "p, device.api=wasapi2, device.id=\"{mic_a}\", device.default=(boolean)false, \
-                     device.form-factor=(int)4, device.form-factor-name=Microphone, \
-                     device.enumerator-name=HDAUDIO, wasapi2.device.loopback=(boolean)false"
-                ),
+                mic_a,
+                (4, "Microphone"),
+                "HDAUDIO",
             ),
-            published(
-                w2,
-                "Headset Microphone",
-                "Audio/Source",
-                MIC_CAPS,
-                &format!(
-                    "p, device.api=wasapi2, device.id=\"{mic_b}\", device.default=(boolean)false, \
-                     device.form-factor=(int)5, device.form-factor-name=Headset, \
-                     device.enumerator-name=USB, wasapi2.device.loopback=(boolean)false"
-                ),
-            ),
-            published(
-                w1,
-                "Headset Microphone",
-                "Audio/Source",
-                MIC_CAPS,
-                &format!(
-                    "p, device.api=wasapi, device.strid=\"{mic_b}\", \
-                     wasapi.device.description=\"Headset Microphone\""
-                ),
-            ),
-            published(
-                w1,
-                "Microphone Array (Realtek)",
-                "Audio/Source",
-                MIC_CAPS,
-                &format!(
-                    "p, device.api=wasapi, device.strid=\"{mic_a}\", \
-                     wasapi.device.description=\"Microphone Array (Realtek)\""
-                ),
-            ),
+            wasapi2("Headset Microphone", mic_b, (5, "Headset"), "USB"),
+            wasapi("Headset Microphone", mic_b),
+            wasapi("Microphone Array (Realtek)", mic_a),
         ];
         let out = arrange(list);
         assert_eq!(
@@ -1160,25 +1136,13 @@ mod tests {
 
         // The virtual default entry of an endpoint not listed stays, as the default.
         let lone = vec![
-            published(
-                w2,
+            wasapi2(
                 "Microphone Array (Realtek)",
-                "Audio/Source",
-                MIC_CAPS,
-                &format!(
-                    "p, device.api=wasapi2, device.id=\"{mic_a}\", device.default=(boolean)false"
-                ),
+                mic_a,
+                (4, "Microphone"),
+                "HDAUDIO",
             ),
-            published(
-                w2,
-                "Default Audio Capture Device",
-                "Audio/Source",
-                MIC_CAPS,
-                &format!(
-                    "p, device.api=wasapi2, device.id=\"{{2EEF81BE-33FA-4800-9670-1CD474972C3F}}\", \
-                     device.default=(boolean)true, device.actual-id=\"{mic_b}\""
-                ),
-            ),
+            virtual_default(mic_b),
         ];
         assert_eq!(
             ids(&arrange(lone)),
