@@ -144,6 +144,37 @@ pub fn find(device_id: &str) -> Option<DeviceEntry> {
         .find(|e| e.info.device_id == device_id)
 }
 
+/// What is wrong with the device setup, if anything: with `GST_USERMEDIA_FAKE_DEVICES`, why its
+/// list cannot be used (see `fake::config::setup_problem`); with real devices, the kinds looked
+/// for so far that no installed GStreamer device provider publishes.
+pub fn setup_problem() -> Option<String> {
+    match &shared().backend {
+        Backend::Monitors(monitors) => {
+            let unserved = lock(&monitors.started).unserved.clone();
+            let what: Vec<&str> = unserved
+                .iter()
+                .map(|k| match k {
+                    Kind::Video => {
+                        "cameras (v4l2: gstreamer1.0-plugins-good; PipeWire: \
+                                    gstreamer1.0-pipewire)"
+                    }
+                    Kind::Audio => {
+                        "microphones (PulseAudio: gstreamer1.0-pulseaudio; ALSA: \
+                                    gstreamer1.0-alsa)"
+                    }
+                })
+                .collect();
+            (!what.is_empty()).then(|| {
+                format!(
+                    "no GStreamer device provider for {} is installed",
+                    what.join(" or ")
+                )
+            })
+        }
+        _ => fake::config::setup_problem(),
+    }
+}
+
 /// Whether the process uses fake devices (`GST_USERMEDIA_FAKE_DEVICES` was set at first use).
 pub fn uses_fake_devices() -> bool {
     matches!(shared().backend, Backend::Fake(_))
@@ -233,6 +264,8 @@ struct Started {
     /// Every started provider, in the order one monitor for both kinds would use (camera
     /// providers by rank, then the others by rank).
     providers: Vec<gst::DeviceProvider>,
+    /// Kinds asked for that no installed device provider publishes.
+    unserved: Vec<Kind>,
 }
 
 impl Monitors {
@@ -296,6 +329,16 @@ impl Monitors {
                     factory.map(|f| f.name().to_string()).unwrap_or_default(),
                 )
             });
+        }
+        let factories = monitored_factories();
+        for &kind in &new {
+            // The fake provider serves nothing without GST_USERMEDIA_FAKE_DEVICES.
+            if !factories
+                .iter()
+                .any(|f| f.name() != fake::PROVIDER_NAME && f.has_classes(Some(class_of(kind))))
+            {
+                started.unserved.push(kind);
+            }
         }
         started.kinds.extend(new);
         gst::info!(
