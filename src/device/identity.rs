@@ -599,4 +599,51 @@ mod tests {
         assert_eq!(prop_string(p, "a").as_deref(), Some("5"));
         assert_eq!(prop_string(p, "missing"), None);
     }
+
+    #[test]
+    fn windows_and_macos_keys() {
+        // WinRT interface path and MMDevice id name the same endpoint.
+        let winrt =
+            r"\\?\SWD#MMDEVAPI#{0.0.1.00000000}.{AAAA-1}#{2eef81be-33fa-4800-9670-1cd474972c3f}";
+        assert_eq!(endpoint_id(winrt), "{0.0.1.00000000}.{aaaa-1}");
+        assert_eq!(
+            endpoint_id("{0.0.1.00000000}.{AAAA-1}"),
+            "{0.0.1.00000000}.{aaaa-1}"
+        );
+        assert_eq!(
+            windows_usb_device(
+                r"\\?\usb#vid_046d&pid_082d&mi_00#7&2b2b2f4e&0&0000#{e5323777}\global"
+            )
+            .as_deref(),
+            Some("usb-vid_046d&pid_082d-7&2b2b2f4e&0")
+        );
+        assert_eq!(windows_usb_device(r"\\?\root#camera#0000#{e5323777}"), None);
+        for (provider, api) in [
+            ("mfdeviceprovider", "mf"),
+            ("wasapi2deviceprovider", "wasapi2"),
+            ("wasapideviceprovider", "wasapi"),
+            ("directsoundsrcdeviceprovider", "directsound"),
+            ("avfdeviceprovider", "avf"),
+            ("osxaudiodeviceprovider", "osxaudio"),
+        ] {
+            assert_eq!(api_name(provider), api);
+        }
+        let mic = facts(
+            "osxaudiodeviceprovider",
+            "MacBook Pro Microphone",
+            "p, is-default=(boolean)true, transport=builtin, unique-id=BuiltInMicrophoneDevice",
+            None,
+        );
+        assert_eq!(identify(&mic).device_id, "osxaudio:BuiltInMicrophoneDevice");
+        assert!(is_default(&mic));
+        let w1 = facts(
+            "wasapideviceprovider",
+            "Mic",
+            "p, device.api=wasapi, device.strid=\"{0.0.1.00000000}.{AAAA-1}\"",
+            None,
+        );
+        assert_eq!(twin_key(&w1).as_deref(), Some("{0.0.1.00000000}.{aaaa-1}"));
+        assert!(!is_default(&w1));
+        assert_eq!(default_of(&w1), None);
+    }
 }
