@@ -51,6 +51,20 @@ fn write_devices(json: &str) {
     common::write_atomically(device_file(), json);
 }
 
+/// Adds `src` and one fakesink, there from the start, to which its (only) pad is linked.
+fn add_with_one_sink(pipeline: &gst::Pipeline, src: &gst::Element) -> gst::Element {
+    let sink = gst::ElementFactory::make("fakesink")
+        .property("sync", false)
+        .build()
+        .unwrap();
+    pipeline.add_many([src, &sink]).unwrap();
+    let sink2 = sink.clone();
+    src.connect_pad_added(move |_, pad| {
+        pad.link(&sink2.static_pad("sink").unwrap()).unwrap();
+    });
+    sink
+}
+
 fn run(constraints: &str, configure: impl FnOnce(&gst::Element)) -> (Observed, Duration) {
     init();
     let started = Instant::now();
@@ -144,15 +158,7 @@ fn a_source_failing_mid_stream_gives_one_error() {
         .property("constraints", "{video: {deviceId: {exact: 'cam-fail'}}}")
         .build()
         .unwrap();
-    let sink = gst::ElementFactory::make("fakesink")
-        .property("sync", false)
-        .build()
-        .unwrap();
-    pipeline.add_many([&src, &sink]).unwrap();
-    let sink2 = sink.clone();
-    src.connect_pad_added(move |_, pad| {
-        pad.link(&sink2.static_pad("sink").unwrap()).unwrap();
-    });
+    let sink = add_with_one_sink(&pipeline, &src);
     let buffers = Arc::new(AtomicUsize::new(0));
     let b2 = buffers.clone();
     sink.static_pad("sink")
@@ -410,15 +416,7 @@ fn a_permission_handler_may_set_constraints() {
                 );
                 true
             });
-        let sink = gst::ElementFactory::make("fakesink")
-            .property("sync", false)
-            .build()
-            .unwrap();
-        pipeline.add_many([&src, &sink]).unwrap();
-        let sink2 = sink.clone();
-        src.connect_pad_added(move |_, pad| {
-            pad.link(&sink2.static_pad("sink").unwrap()).unwrap();
-        });
+        let _sink = add_with_one_sink(&pipeline, &src);
         let started = Instant::now();
         pipeline.set_state(gst::State::Playing).unwrap();
         let took = started.elapsed();
