@@ -4,12 +4,14 @@
 set -euo pipefail
 
 PACKAGES=(
-  # build
-  pkg-config gcc libc6-dev meson ninja-build
+  # build (dpkg-dev: meson asks dpkg-architecture for Debian's multiarch libdir)
+  pkg-config gcc libc6-dev meson ninja-build dpkg-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   # run: device elements, decoders, scalers, webrtcdsp, command-line tools
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-base-apps gstreamer1.0-pulseaudio
+  # the Python example (PyGObject and GStreamer's introspection data)
+  python3 python3-gi gir1.2-glib-2.0 gir1.2-gstreamer-1.0
   # real-device tests: PipeWire daemons hosting virtual cameras and a microphone
   gstreamer1.0-pipewire pipewire pipewire-bin wireplumber pipewire-pulse pulseaudio-utils
   libpipewire-0.3-dev libspa-0.2-dev

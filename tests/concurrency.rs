@@ -62,27 +62,16 @@ fn cycle(i: usize, pipeline: &gst::Pipeline, src: &gst::Element) -> HashMap<Stri
     let (tx, rx) = mpsc::channel::<(String, gst::Caps)>();
     let tx = Mutex::new(tx);
     let sinks = Arc::new(Mutex::new(Vec::<gst::Element>::new()));
-    let weak = pipeline.downgrade();
     let sinks2 = sinks.clone();
-    let handler = src.connect_pad_added(move |_, pad| {
-        let Some(pipeline) = weak.upgrade() else {
-            return;
-        };
-        let sink = gst::ElementFactory::make("fakesink")
-            .property("sync", false)
-            .property("async", false)
-            .build()
-            .unwrap();
-        pipeline.add(&sink).unwrap();
-        sink.sync_state_with_parent().unwrap();
-        pad.link(&sink.static_pad("sink").unwrap()).unwrap();
+    let sink = "fakesink sync=false async=false";
+    let handler = common::link_new_pads(pipeline, src, sink, move |pad, sink| {
         let tx = tx.lock().unwrap().clone();
         pad.add_probe(gst::PadProbeType::BUFFER, move |pad, _| {
             let caps = pad.current_caps().expect("caps before the first buffer");
             let _ = tx.send((pad.name().to_string(), caps));
             gst::PadProbeReturn::Remove
         });
-        sinks2.lock().unwrap().push(sink);
+        sinks2.lock().unwrap().push(sink.clone());
     });
 
     let bus = pipeline.bus().unwrap();
@@ -258,20 +247,9 @@ fn constraints_changed_from_another_thread_while_streaming() {
             pipeline.add(&src).unwrap();
             let width = Arc::new(std::sync::atomic::AtomicI32::new(0));
             let buffers = Arc::new(AtomicUsize::new(0));
-            let weak = pipeline.downgrade();
             let (width2, buffers2) = (width.clone(), buffers.clone());
-            src.connect_pad_added(move |_, pad| {
-                let Some(pipeline) = weak.upgrade() else {
-                    return;
-                };
-                let sink = gst::ElementFactory::make("fakesink")
-                    .property("sync", false)
-                    .property("async", false)
-                    .build()
-                    .unwrap();
-                pipeline.add(&sink).unwrap();
-                sink.sync_state_with_parent().unwrap();
-                pad.link(&sink.static_pad("sink").unwrap()).unwrap();
+            let sink = "fakesink sync=false async=false";
+            common::link_new_pads(&pipeline, &src, sink, move |pad, _| {
                 if pad.name().starts_with("video") {
                     let (width, buffers) = (width2.clone(), buffers2.clone());
                     pad.add_probe(gst::PadProbeType::BUFFER, move |pad, _| {

@@ -9,11 +9,12 @@
 //! Fake devices from an inline GST_USERMEDIA_FAKE_DEVICES: enumeration, DeviceMonitor,
 //! gst-device-monitor-1.0, real media from the fake sources, busy/denied failures.
 
-mod device_util;
+mod common;
 
 use std::time::{Duration, Instant};
 
-use device_util::{Capture, caps, init as init_with};
+use common::device::{Capture, caps};
+use common::init as init_with;
 use gst::prelude::*;
 use gstusermedia::device::{self, DeviceEntry};
 use gstusermedia::engine::{Capture as Modes, Kind, ValueSet};
@@ -395,19 +396,11 @@ fn modes_outside_the_device_are_refused() {
 #[test]
 fn gst_device_monitor_tool_lists_fake_devices() {
     init();
-    let Some((plugin_dir, registry)) = device_util::private_plugin_env() else {
-        // cargo test builds the cdylib next to the test binaries; without it there is nothing
-        // for the tool to load.
-        eprintln!("libgstusermedia.so not built; skipping gst-device-monitor-1.0 check");
-        return;
-    };
-    let out = std::process::Command::new("gst-device-monitor-1.0")
-        .args(["Video/Source", "Audio/Source"])
-        .env("GST_PLUGIN_PATH", &plugin_dir)
-        .env("GST_REGISTRY", &registry)
-        .env(device_util::FAKE_ENV, DEVICES)
-        .output()
-        .expect("gst-device-monitor-1.0 runs");
+    let out = common::run_tool(
+        "gst-device-monitor-1.0",
+        &["Video/Source", "Audio/Source"],
+        &[(common::FAKE_ENV, DEVICES)],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -426,5 +419,4 @@ fn gst_device_monitor_tool_lists_fake_devices() {
     ] {
         assert!(stdout.contains(needle), "{needle:?} missing in:\n{stdout}");
     }
-    let _ = std::fs::remove_dir_all(plugin_dir.parent().unwrap());
 }

@@ -8,13 +8,13 @@
 
 //! `GST_USERMEDIA_FAKE_DEVICES=@file`: edits of the file are hot-plug events.
 
-mod device_util;
+mod common;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use device_util::ChangeLog;
+use common::device::ChangeLog;
 use gst::prelude::*;
 use gstusermedia::device::{self, DeviceChangeKind};
 
@@ -35,9 +35,8 @@ fn mic(id: &str) -> String {
 fn file() -> &'static PathBuf {
     static FILE: OnceLock<PathBuf> = OnceLock::new();
     FILE.get_or_init(|| {
-        let path =
-            std::env::temp_dir().join(format!("usermedia-hotplug-{}.json", std::process::id()));
-        write_atomically(
+        let path = common::tempfile_path("hotplug.json");
+        common::write_atomically(
             &path,
             &format!("[{}, {}]", cam("camA", "Camera A"), mic("micA")),
         );
@@ -45,15 +44,9 @@ fn file() -> &'static PathBuf {
     })
 }
 
-fn write_atomically(path: &PathBuf, text: &str) {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, text).unwrap();
-    std::fs::rename(&tmp, path).unwrap();
-}
-
 fn init() {
     let spec = format!("@{}", file().display());
-    device_util::init(Some(&spec));
+    common::init(Some(&spec));
 }
 
 /// Waits until `log` holds `want` (in any order), at most `within`.
@@ -90,7 +83,7 @@ fn file_edits_are_hotplug_events() {
     init();
     assert_eq!(ids(), ["camA", "micA"]);
 
-    let (log, sub) = device_util::log_changes();
+    let (log, sub) = common::device::log_changes();
 
     // A DeviceMonitor on the same provider gets the events on its bus too.
     let monitor = gst::DeviceMonitor::new();
@@ -103,7 +96,7 @@ fn file_edits_are_hotplug_events() {
     let path = file();
 
     // Unplug the mic, plug a second camera in front of the first.
-    write_atomically(
+    common::write_atomically(
         path,
         &format!("[{}, {}]", cam("camB", "Camera B"), cam("camA", "Camera A")),
     );
@@ -157,28 +150,19 @@ fn file_edits_are_hotplug_events() {
     }
 
     // A changed entry is a new device with the same deviceId.
-    write_atomically(
-        path,
-        &format!(
-            "[{}, {}]",
-            cam("camB", "Camera B"),
-            cam("camA", "Renamed A")
-        ),
+    let renamed = format!(
+        "[{}, {}]",
+        cam("camB", "Camera B"),
+        cam("camA", "Renamed A")
     );
+    common::write_atomically(path, &renamed);
     wait_for(&log, &[(DeviceChangeKind::Changed, "camA")], limit);
     assert_eq!(device::find("camA").unwrap().info.label, "Renamed A");
 
     // A file caught mid-write is not acted on...
     std::fs::write(path, "[").unwrap();
     std::thread::sleep(Duration::from_millis(50));
-    write_atomically(
-        path,
-        &format!(
-            "[{}, {}]",
-            cam("camB", "Camera B"),
-            cam("camA", "Renamed A")
-        ),
-    );
+    common::write_atomically(path, &renamed);
     std::thread::sleep(Duration::from_millis(400));
     assert!(
         log.0.lock().unwrap().is_empty(),
@@ -199,12 +183,12 @@ fn file_edits_are_hotplug_events() {
     );
     assert!(ids().is_empty());
 
-    write_atomically(path, &format!("[{}]", mic("micA")));
+    common::write_atomically(path, &format!("[{}]", mic("micA")));
     wait_for(&log, &[(DeviceChangeKind::Added, "micA")], limit);
     assert_eq!(ids(), ["micA"]);
 
     device::unsubscribe(sub);
-    write_atomically(path, "[]");
+    common::write_atomically(path, "[]");
     let deadline = Instant::now() + limit;
     while !ids().is_empty() {
         assert!(Instant::now() < deadline, "micA not removed");

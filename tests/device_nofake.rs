@@ -9,7 +9,7 @@
 //! GST_USERMEDIA_FAKE_DEVICES unset: the real device monitor is used and the fake provider,
 //! although registered at PRIMARY rank, lists nothing.
 
-mod device_util;
+mod common;
 
 use std::time::Instant;
 
@@ -19,7 +19,7 @@ use gstusermedia::engine::Kind;
 
 #[test]
 fn real_devices_only() {
-    device_util::init(None);
+    common::init(None);
 
     let t = Instant::now();
     let first = device::enumerate();
@@ -32,6 +32,8 @@ fn real_devices_only() {
         first.len()
     );
     assert!(!device::uses_fake_devices());
+    // scripts/deps.sh installs providers of both kinds.
+    assert_eq!(device::setup_problem(), None);
     assert_eq!(first.len(), second.len());
     assert!(
         first
@@ -52,4 +54,51 @@ fn real_devices_only() {
     provider.start().unwrap();
     assert!(provider.devices().is_empty());
     provider.stop();
+}
+
+const CHILD_ENV: &str = "USERMEDIA_NO_PROVIDERS_CHILD";
+
+/// Without any device provider installed (no system plugins at all), the setup problem says so.
+#[test]
+fn missing_providers_are_a_setup_problem() {
+    let empty = common::tempfile_path("no-plugins");
+    std::fs::create_dir_all(&empty).unwrap();
+    let registry = common::tempfile_path("registry.bin");
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "no_providers_child",
+            "--include-ignored",
+            "--nocapture",
+        ])
+        .env(CHILD_ENV, "1")
+        .env("GST_PLUGIN_SYSTEM_PATH", &empty)
+        .env("GST_REGISTRY", &registry)
+        .env_remove("GST_PLUGIN_PATH")
+        .env_remove(common::FAKE_ENV)
+        .output()
+        .unwrap();
+    let text = common::output_text(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(
+            "setup problem: no GStreamer device provider for cameras (v4l2: \
+             gstreamer1.0-plugins-good; PipeWire: gstreamer1.0-pipewire) or microphones"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+#[ignore = "runs in the child process of missing_providers_are_a_setup_problem"]
+fn no_providers_child() {
+    if std::env::var_os(CHILD_ENV).is_none() {
+        return;
+    }
+    common::init(None);
+    assert!(device::enumerate().is_empty());
+    println!(
+        "setup problem: {}",
+        device::setup_problem().unwrap_or_default()
+    );
 }

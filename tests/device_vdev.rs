@@ -9,13 +9,13 @@
 //! Real providers against the virtual PipeWire/pulse devices of tests/vdev, started by the
 //! shared harness wrapper (skipped with a message where it cannot run; a failure with CI=true).
 
-mod device_util;
-#[path = "common/vdev.rs"]
-mod vdev;
+mod common;
+
+use common::vdev;
 
 use std::time::{Duration, Instant};
 
-use device_util::Capture;
+use common::device::Capture;
 use gst::prelude::*;
 use gstusermedia::device::{self, DeviceEntry};
 use gstusermedia::engine::{Capture as Modes, Kind};
@@ -129,7 +129,7 @@ fn unplug_and_replug_a_camera() {
     };
     let id = "pipewire:vdev-cam-1080p60";
     let _ = find(id);
-    let (seen, sub) = device_util::log_changes();
+    let (seen, sub) = common::device::log_changes();
     // An application's own monitor takes the provider events over (GStreamer 1.22); hot-plug
     // must still be noticed.
     let theirs = gst::DeviceMonitor::new();

@@ -10,8 +10,9 @@
 //! process: the first enumeration decides what is started). The harness starts with the test
 //! and stops when the process exits; without its programs the test is skipped, unless `CI=true`.
 
-#[path = "common/vdev.rs"]
-mod vdev;
+mod common;
+
+use common::vdev;
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};

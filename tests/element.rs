@@ -389,17 +389,7 @@ fn run_with_playback_probe(
         .build()
         .unwrap();
     pipeline.add(&src).unwrap();
-    let p = pipeline.downgrade();
-    src.connect_pad_added(move |_, pad| {
-        let pipeline = p.upgrade().unwrap();
-        let sink = gst::ElementFactory::make("fakesink")
-            .property("sync", false)
-            .build()
-            .unwrap();
-        pipeline.add(&sink).unwrap();
-        sink.sync_state_with_parent().unwrap();
-        pad.link(&sink.static_pad("sink").unwrap()).unwrap();
-    });
+    common::link_new_pads(&pipeline, &src, "fakesink sync=false", |_, _| ());
     let _ = pipeline.set_state(gst::State::Playing);
     let bus = pipeline.bus().unwrap();
     let mut error = None;

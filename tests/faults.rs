@@ -48,10 +48,21 @@ fn init() {
 
 /// Replaces the device file in one step (the provider polls it).
 fn write_devices(json: &str) {
-    let path = device_file();
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, json).unwrap();
-    std::fs::rename(&tmp, path).unwrap();
+    common::write_atomically(device_file(), json);
+}
+
+/// Adds `src` and one fakesink, there from the start, to which its (only) pad is linked.
+fn add_with_one_sink(pipeline: &gst::Pipeline, src: &gst::Element) -> gst::Element {
+    let sink = gst::ElementFactory::make("fakesink")
+        .property("sync", false)
+        .build()
+        .unwrap();
+    pipeline.add_many([src, &sink]).unwrap();
+    let sink2 = sink.clone();
+    src.connect_pad_added(move |_, pad| {
+        pad.link(&sink2.static_pad("sink").unwrap()).unwrap();
+    });
+    sink
 }
 
 fn run(constraints: &str, configure: impl FnOnce(&gst::Element)) -> (Observed, Duration) {
@@ -147,15 +158,7 @@ fn a_source_failing_mid_stream_gives_one_error() {
         .property("constraints", "{video: {deviceId: {exact: 'cam-fail'}}}")
         .build()
         .unwrap();
-    let sink = gst::ElementFactory::make("fakesink")
-        .property("sync", false)
-        .build()
-        .unwrap();
-    pipeline.add_many([&src, &sink]).unwrap();
-    let sink2 = sink.clone();
-    src.connect_pad_added(move |_, pad| {
-        pad.link(&sink2.static_pad("sink").unwrap()).unwrap();
-    });
+    let sink = add_with_one_sink(&pipeline, &src);
     let buffers = Arc::new(AtomicUsize::new(0));
     let b2 = buffers.clone();
     sink.static_pad("sink")
@@ -336,12 +339,7 @@ fn a_permission_handler_that_never_returns_times_out() {
         took >= Duration::from_millis(300) && took < Duration::from_secs(2),
         "{took:?}"
     );
-    assert!(
-        src.downcast_ref::<gst::Bin>()
-            .unwrap()
-            .children()
-            .is_empty()
-    );
+    assert!(common::children(&src).is_empty());
     pipeline.set_state(gst::State::Null).unwrap();
 
     // The late answer is ignored; once the handler returns, the element can go away.
@@ -418,15 +416,7 @@ fn a_permission_handler_may_set_constraints() {
                 );
                 true
             });
-        let sink = gst::ElementFactory::make("fakesink")
-            .property("sync", false)
-            .build()
-            .unwrap();
-        pipeline.add_many([&src, &sink]).unwrap();
-        let sink2 = sink.clone();
-        src.connect_pad_added(move |_, pad| {
-            pad.link(&sink2.static_pad("sink").unwrap()).unwrap();
-        });
+        let _sink = add_with_one_sink(&pipeline, &src);
         let started = Instant::now();
         pipeline.set_state(gst::State::Playing).unwrap();
         let took = started.elapsed();

@@ -54,28 +54,17 @@ impl Rig {
         let tx = Mutex::new(tx);
         let sinks = Arc::new(Mutex::new(Vec::new()));
         let pads_added = Arc::new(AtomicUsize::new(0));
-        let weak = pipeline.downgrade();
         let (sinks2, added2) = (sinks.clone(), pads_added.clone());
-        src.connect_pad_added(move |_, pad| {
+        let sink = "fakesink sync=false async=false";
+        common::link_new_pads(&pipeline, &src, sink, move |pad, sink| {
             added2.fetch_add(1, Ordering::SeqCst);
-            let Some(pipeline) = weak.upgrade() else {
-                return;
-            };
-            let sink = gst::ElementFactory::make("fakesink")
-                .property("sync", false)
-                .property("async", false)
-                .build()
-                .unwrap();
-            pipeline.add(&sink).unwrap();
-            sink.sync_state_with_parent().unwrap();
-            pad.link(&sink.static_pad("sink").unwrap()).unwrap();
             let tx = tx.lock().unwrap().clone();
             let name = pad.name().to_string();
             pad.add_probe(gst::PadProbeType::BUFFER, move |_, _| {
                 let _ = tx.send(name.clone());
                 gst::PadProbeReturn::Remove
             });
-            sinks2.lock().unwrap().push(sink);
+            sinks2.lock().unwrap().push(sink.clone());
         });
         Rig {
             pipeline,
@@ -380,12 +369,7 @@ fn ready_paused_cycles_add_and_remove_pads() {
         assert_eq!(removed.load(Ordering::SeqCst), 2 * i);
         assert!(src.src_pads().is_empty());
         assert_eq!(settings(&src), serde_json::json!({}));
-        assert!(
-            src.downcast_ref::<gst::Bin>()
-                .unwrap()
-                .children()
-                .is_empty()
-        );
+        assert!(common::children(&src).is_empty());
     }
     pipeline.set_state(gst::State::Null).unwrap();
 }

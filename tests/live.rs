@@ -4,8 +4,8 @@
 //! unplug, failover, enabled, and a burst of constraint changes.
 
 mod common;
-#[path = "common/live.rs"]
-mod harness;
+
+use common::live as harness;
 
 use harness::{Live, int, size_of, str_field};
 
@@ -56,9 +56,7 @@ impl DeviceFile {
             .copied()
             .chain(extra.iter().map(|(_, j)| j.as_str()))
             .collect();
-        let tmp = self.path.with_extension("tmp");
-        std::fs::write(&tmp, format!("[{}]", all.join(",\n"))).unwrap();
-        std::fs::rename(&tmp, &self.path).unwrap();
+        common::write_atomically(&self.path, &format!("[{}]", all.join(",\n")));
     }
 
     /// Plugs a device in and waits until the device layer lists it.
@@ -93,6 +91,22 @@ fn camera(id: &str, caps: &str) -> String {
 fn start(constraints: &str, configure: impl FnOnce(&gst::Element), sync: bool) -> Live {
     init();
     Live::start(constraints, configure, sync)
+}
+
+/// Plugs in a 320x240 camera `id` and plays a usermediasrc on exactly it.
+fn start_on_plugged_camera(id: &str) -> Live {
+    devices().plug(
+        id,
+        camera(
+            id,
+            "video/x-raw,format=YUY2,width=320,height=240,framerate=30/1",
+        ),
+    );
+    start(
+        &format!("{{video: {{deviceId: {{exact: '{id}'}}}}}}"),
+        |_| (),
+        false,
+    )
 }
 
 fn init() {
@@ -343,11 +357,7 @@ fn failed_apply_warns_and_the_old_settings_keep_flowing() {
         caps_events,
         "caps unchanged"
     );
-    assert!(
-        live.problems(false).is_empty(),
-        "{:?}",
-        live.problems(false)
-    );
+    live.assert_no_problems();
     live.stop();
 }
 
@@ -519,18 +529,7 @@ fn a_device_change_set_while_paused_happens_on_playing() {
 fn unplug_while_paused_ends_the_track_without_hanging() {
     init();
     let id = "plug-paused";
-    devices().plug(
-        id,
-        camera(
-            id,
-            "video/x-raw,format=YUY2,width=320,height=240,framerate=30/1",
-        ),
-    );
-    let live = start(
-        &format!("{{video: {{deviceId: {{exact: '{id}'}}}}}}"),
-        |_| (),
-        false,
-    );
+    let live = start_on_plugged_camera(id);
     live.more("video_0", 3);
     set_state(&live, gst::State::Paused);
     std::thread::sleep(Duration::from_millis(100));
@@ -550,11 +549,7 @@ fn unplug_while_paused_ends_the_track_without_hanging() {
     // The state machine still works.
     set_state(&live, gst::State::Playing);
     set_state(&live, gst::State::Ready);
-    assert!(
-        live.problems(false).is_empty(),
-        "{:?}",
-        live.problems(false)
-    );
+    live.assert_no_problems();
     live.stop();
 }
 
@@ -632,18 +627,7 @@ fn devicechange_after_permission_only() {
 fn unplug_ends_the_track_then_eos() {
     init();
     let id = "plug-unplug";
-    devices().plug(
-        id,
-        camera(
-            id,
-            "video/x-raw,format=YUY2,width=320,height=240,framerate=30/1",
-        ),
-    );
-    let live = start(
-        &format!("{{video: {{deviceId: {{exact: '{id}'}}}}}}"),
-        |_| (),
-        false,
-    );
+    let live = start_on_plugged_camera(id);
     live.more("video_0", 3);
 
     let unplugged = devices().unplug(id);
@@ -653,24 +637,11 @@ fn unplug_ends_the_track_then_eos() {
     let latency = ended_at - unplugged;
     eprintln!("unplug → usermedia-track-ended: {latency:?}");
     assert!(latency < Duration::from_secs(1), "{latency:?}");
-    assert_eq!(str_field(&ended, "kind"), "videoinput");
-    assert_eq!(str_field(&ended, "deviceId"), id);
-    assert_eq!(str_field(&ended, "reason"), "device-removed");
-
-    assert!(
-        live.wait(Duration::from_secs(2), |r| r.eos.contains_key("video_0")),
-        "EOS on video_0"
-    );
-    let eos_at = live.with(|r| r.eos["video_0"]);
-    assert!(eos_at >= ended_at, "EOS came before track-ended");
+    live.assert_unplug_ended_video(&ended, ended_at, id);
     let count = live.count("video_0");
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(live.count("video_0"), count, "nothing after EOS");
-    assert!(
-        live.problems(false).is_empty(),
-        "{:?}",
-        live.problems(false)
-    );
+    live.assert_no_problems();
     assert!(
         live.settings().get("video").is_none(),
         "{}",
@@ -702,18 +673,7 @@ fn fail_source(live: &Live, n: usize) {
 fn a_failing_source_whose_device_goes_away_only_ends_the_track() {
     init();
     let id = "plug-failing";
-    devices().plug(
-        id,
-        camera(
-            id,
-            "video/x-raw,format=YUY2,width=320,height=240,framerate=30/1",
-        ),
-    );
-    let live = start(
-        &format!("{{video: {{deviceId: {{exact: '{id}'}}}}}}"),
-        |_| (),
-        false,
-    );
+    let live = start_on_plugged_camera(id);
     live.more("video_0", 3);
     // A dying source: errors, then EOS from the source side, then the device list notices.
     fail_source(&live, 3);
@@ -740,11 +700,7 @@ fn a_failing_source_whose_device_goes_away_only_ends_the_track() {
     assert!(live.wait(Duration::from_secs(2), |r| r.eos.contains_key("video_0")));
     assert!(live.with(|r| r.eos["video_0"]) >= ended_at);
     std::thread::sleep(Duration::from_millis(1700));
-    assert!(
-        live.problems(false).is_empty(),
-        "{:?}",
-        live.problems(false)
-    );
+    live.assert_no_problems();
     live.stop();
 }
 
@@ -815,11 +771,7 @@ fn failover_continues_on_the_same_pad() {
     assert!(live.element_messages("usermedia-track-ended").is_empty());
     assert!(live.with(|r| r.eos.is_empty()));
     assert_eq!(live.with(|r| r.pads.clone()), ["video_0"]);
-    assert!(
-        live.problems(false).is_empty(),
-        "{:?}",
-        live.problems(false)
-    );
+    live.assert_no_problems();
     live.stop();
 }
 
@@ -968,11 +920,7 @@ fn hundred_rapid_constraint_changes() {
             .iter()
             .all(|w| str_field(w, "name") == "OverconstrainedError")
     );
-    assert!(
-        live.problems(false).is_empty(),
-        "{:?}",
-        live.problems(false)
-    );
+    live.assert_no_problems();
     assert_eq!(live.with(|r| r.pads.clone()), ["video_0"]);
 
     // No leak: every element that was swapped out is gone; what is alive is what runs.

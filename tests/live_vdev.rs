@@ -7,10 +7,9 @@
 //! Skipped with a message when the harness cannot run here, unless `CI=true`.
 
 mod common;
-#[path = "common/live.rs"]
-mod harness;
-#[path = "common/vdev.rs"]
-mod vdev;
+
+use common::live as harness;
+use common::vdev;
 
 use gst::prelude::*;
 use harness::{Live, str_field};
@@ -74,17 +73,7 @@ fn unplugging_a_virtual_camera_ends_its_track() {
         "track-ended {:?} after kill-camera returned",
         ended_at.saturating_duration_since(returned)
     );
-    assert_eq!(str_field(&ended, "kind"), "videoinput");
-    assert_eq!(str_field(&ended, "deviceId"), id);
-    assert_eq!(str_field(&ended, "reason"), "device-removed");
-    assert!(
-        live.wait(Duration::from_secs(2), |r| r.eos.contains_key("video_0")),
-        "EOS on video_0"
-    );
-    assert!(
-        live.with(|r| r.eos["video_0"]) >= ended_at,
-        "EOS before track-ended"
-    );
+    live.assert_unplug_ended_video(&ended, ended_at, &id);
     // The sink's last frame came from the camera that is gone: still readable.
     let sink = live
         .pipeline
@@ -103,11 +92,7 @@ fn unplugging_a_virtual_camera_ends_its_track() {
     drop(map);
     // The dying source's errors never reach the application.
     std::thread::sleep(Duration::from_millis(2000));
-    assert!(
-        live.problems(false).is_empty(),
-        "{:?}",
-        live.problems(false)
-    );
+    live.assert_no_problems();
     assert!(live.settings().get("video").is_none());
     live.stop();
 }
@@ -148,10 +133,6 @@ fn an_unplugged_virtual_camera_fails_over_to_another() {
     assert!(live.with(|r| r.eos.is_empty()));
     assert_eq!(live.with(|r| r.pads.clone()), ["video_0"]);
     std::thread::sleep(Duration::from_millis(2000));
-    assert!(
-        live.problems(false).is_empty(),
-        "{:?}",
-        live.problems(false)
-    );
+    live.assert_no_problems();
     live.stop();
 }

@@ -8,8 +8,8 @@
 //! run one at a time: a camera refuses a second consumer that asks for another format.
 
 mod common;
-#[path = "common/vdev.rs"]
-mod vdev;
+
+use common::vdev;
 
 use common::{Observed, run_src};
 use gst::prelude::*;
@@ -605,4 +605,21 @@ fn device_ids_are_the_same_after_the_daemons_restart() {
         .map(|d| json!({"kind": d.kind, "deviceId": d.device_id, "label": d.label, "groupId": d.group_id}))
         .collect();
     assert_eq!(identities(&here), identities(&after));
+}
+
+#[test]
+fn demo_uses_the_cameras_it_finds() {
+    let Some((instance, _guard)) = setup() else {
+        return;
+    };
+    let snapshot = common::tempfile_path("demo-snapshot.png");
+    let out = common::run_demo(&[], &snapshot, &instance.client_env());
+    let text = common::output_text(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("Using this machine's cameras:"), "{text}");
+    for label in ["  - Virtual Camera 720p", "  - Virtual Camera 1080p60"] {
+        assert!(text.contains(label), "{label:?} missing in:\n{text}");
+    }
+    assert!(text.contains(r#""deviceId":"pipewire:vdev-cam-"#), "{text}");
+    assert!(common::is_png(&snapshot), "{text}");
 }

@@ -17,6 +17,14 @@
 //! common key is the physical USB port (`usb-<host controller>-<port path>`), which can be read
 //! from v4l2 `bus_info`, udev `ID_PATH`, `sysfs.path` and ALSA card long names alike; the udev
 //! serial comes next, then the device's own id.
+//!
+//! Windows and macOS providers (facts in the project's platform notes): Media Foundation cameras
+//! by `device.path`, WASAPI endpoints by their endpoint id (`device.id` of wasapi2, `device.strid`
+//! of wasapi: one id, so the two providers' entries of one endpoint are twins), DirectSound by
+//! `device.guid` (none: the primary device, the default), AVFoundation cameras by
+//! `avf.unique_id`, CoreAudio by `unique-id`. Their audio properties name no USB port, so a
+//! microphone cannot be grouped with its camera there; the cameras of one Media Foundation USB
+//! device (a Windows Hello webcam's colour and infrared interfaces) share a group.
 
 use gst::prelude::*;
 
@@ -73,6 +81,12 @@ pub fn provider_name(device: &gst::Device) -> String {
         ("libcamera", "libcameraprovider"),
         ("alsa", "alsadeviceprovider"),
         ("usermediafake", crate::device::fake::PROVIDER_NAME),
+        ("gstmfdevice", "mfdeviceprovider"),
+        ("wasapi2", "wasapi2deviceprovider"),
+        ("wasapi", "wasapideviceprovider"),
+        ("directsound", "directsoundsrcdeviceprovider"),
+        ("avf", "avfdeviceprovider"),
+        ("osxaudio", "osxaudiodeviceprovider"),
     ] {
         if type_name.contains(needle) {
             return provider.to_string();
@@ -89,6 +103,12 @@ pub fn api_name(provider: &str) -> &str {
         "v4l2deviceprovider" => "v4l2",
         "libcameraprovider" => "libcamera",
         "alsadeviceprovider" => "alsa",
+        "mfdeviceprovider" => "mf",
+        "wasapi2deviceprovider" => "wasapi2",
+        "wasapideviceprovider" => "wasapi",
+        "directsoundsrcdeviceprovider" => "directsound",
+        "avfdeviceprovider" => "avf",
+        "osxaudiodeviceprovider" => "osxaudio",
         p => p
             .strip_suffix("deviceprovider")
             .or_else(|| p.strip_suffix("provider"))
@@ -123,12 +143,25 @@ pub fn identify(f: &DeviceFacts) -> Identity {
             .clone()
             .filter(|s| !s.is_empty())
             .or_else(|| first_prop(props, &["node.name", "device.description"])),
+        "mf" => prop_string(props, "device.path"),
+        "wasapi2" => prop_string(props, "device.id"),
+        "wasapi" => prop_string(props, "device.strid"),
+        // No GUID: the primary capture device, which follows the system default.
+        "directsound" => prop_string(props, "device.guid").or_else(|| Some("default".into())),
+        "avf" => prop_string(props, "avf.unique_id"),
+        "osxaudio" => prop_string(props, "unique-id"),
         _ => None,
     };
     let device_id = format!("{}:{}", api, key.unwrap_or_else(|| label.clone()));
 
     let group_id = prop_string(props, "vdev.group-id")
         .or_else(|| usb_port(props))
+        .or_else(|| {
+            (api == "mf")
+                .then(|| prop_string(props, "device.path"))
+                .flatten()
+                .and_then(|p| windows_usb_device(&p))
+        })
         .or_else(|| prop_string(props, "device.serial").map(|s| format!("serial:{s}")))
         .unwrap_or_else(|| device_id.clone());
 
@@ -148,13 +181,61 @@ pub fn identify(f: &DeviceFacts) -> Identity {
 
 /// The key under which one physical source appears in several providers (the PipeWire node and
 /// its pipewire-pulse twin share `node.name`, which is the pulse source name).
+/// WASAPI's two providers publish one endpoint under the same endpoint id.
 pub fn twin_key(f: &DeviceFacts) -> Option<String> {
     let props = f.properties.as_deref();
-    prop_string(props, "node.name").or_else(|| {
-        (api_name(&f.provider) == "pulse")
-            .then(|| f.internal_name.clone())
-            .flatten()
-    })
+    match api_name(&f.provider) {
+        "pulse" => prop_string(props, "node.name").or_else(|| f.internal_name.clone()),
+        "wasapi2" => prop_string(props, "device.id").map(|id| endpoint_id(&id)),
+        "wasapi" => prop_string(props, "device.strid").map(|id| endpoint_id(&id)),
+        _ => prop_string(props, "node.name"),
+    }
+}
+
+/// The device a virtual "default" entry stands for, as a [`twin_key`]: wasapi2's "Default Audio
+/// Capture Device" names the endpoint it currently follows in `device.actual-id`.
+pub fn default_of(f: &DeviceFacts) -> Option<String> {
+    let props = f.properties.as_deref();
+    if api_name(&f.provider) != "wasapi2" || prop_bool(props, "device.default") != Some(true) {
+        return None;
+    }
+    prop_string(props, "device.actual-id").map(|id| endpoint_id(&id))
+}
+
+/// The MMDevice endpoint id (`{0.0.1.00000000}.{guid}`) inside a WASAPI device id, which is
+/// either that id or a WinRT interface path holding it (`\\?\SWD#MMDEVAPI#<endpoint id>#{…}`);
+/// compared without case, as Windows does.
+fn endpoint_id(id: &str) -> String {
+    let lower = id.to_ascii_lowercase();
+    match lower.find("{0.0.") {
+        Some(start) => lower[start..]
+            .split('#')
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+        None => lower,
+    }
+}
+
+/// The USB device behind a Media Foundation symbolic link, e.g.
+/// `\\?\usb#vid_046d&pid_082d&mi_00#7&2b2b2f4e&0&0000#{e5323777-…}\global` →
+/// `usb-vid_046d&pid_082d-7&2b2b2f4e&0`: the interface (`mi_NN`, and the instance's last part)
+/// left out, so the interfaces of one composite device share it.
+fn windows_usb_device(path: &str) -> Option<String> {
+    let lower = path.to_ascii_lowercase();
+    let mut parts = lower.split('#');
+    let bus = parts.next()?;
+    if !bus.ends_with("usb") {
+        return None;
+    }
+    let hardware: Vec<&str> = parts
+        .next()?
+        .split('&')
+        .filter(|p| !p.starts_with("mi_"))
+        .collect();
+    let instance = parts.next()?;
+    let parent = instance.rsplit_once('&').map_or(instance, |(p, _)| p);
+    Some(format!("usb-{}-{}", hardware.join("&"), parent))
 }
 
 /// Whether the device comes from the plugin's fake device provider.
@@ -221,9 +302,14 @@ fn valid_ports(ports: &str) -> bool {
     !ports.is_empty() && ports.split('.').all(|p| p.parse::<u32>().is_ok())
 }
 
-/// Whether the provider marks the device as the system default (pulse's `is-default`).
-pub fn is_default(props: Option<&gst::StructureRef>) -> bool {
+/// Whether the provider marks the device as the system default: `is-default` (pulse, PipeWire,
+/// CoreAudio), wasapi2's `device.default` (its virtual default entry), DirectSound's primary
+/// device (no GUID).
+pub fn is_default(f: &DeviceFacts) -> bool {
+    let props = f.properties.as_deref();
     prop_bool(props, "is-default").unwrap_or(false)
+        || prop_bool(props, "device.default").unwrap_or(false)
+        || (api_name(&f.provider) == "directsound" && prop_string(props, "device.guid").is_none())
 }
 
 /// WirePlumber's `priority.session` (PipeWire 0.3.65 has no `is-default`; the highest priority
@@ -232,9 +318,13 @@ pub fn session_priority(props: Option<&gst::StructureRef>) -> i64 {
     prop_int(props, "priority.session").unwrap_or(0)
 }
 
-/// Pulse/PipeWire monitor sources (what a sink plays) are not microphones.
+/// Sources that capture what the machine shows or plays, not a camera or a microphone:
+/// Pulse/PipeWire monitor sources, WASAPI loopback, AVFoundation screens (published as
+/// `Source/Monitor`, which no camera filter matches, but said here too).
 pub fn is_monitor_source(props: Option<&gst::StructureRef>) -> bool {
     prop_string(props, "device.class").as_deref() == Some("monitor")
+        || prop_bool(props, "wasapi2.device.loopback").unwrap_or(false)
+        || prop_bool(props, "avf.capture_screen").unwrap_or(false)
 }
 
 /// A string-valued property; providers disagree on types, so numbers and booleans are
@@ -432,7 +522,7 @@ mod tests {
         let id = identify(&f);
         assert_eq!(id.device_id, "pulse:vdev-mic");
         assert_eq!(id.group_id, "vdev-group-1");
-        assert!(is_default(f.properties.as_deref()));
+        assert!(is_default(&f));
         assert_eq!(twin_key(&f).as_deref(), Some("vdev-mic"));
 
         let no_internal = facts(
@@ -508,5 +598,52 @@ mod tests {
         assert_eq!(prop_bool(p, "d"), Some(false));
         assert_eq!(prop_string(p, "a").as_deref(), Some("5"));
         assert_eq!(prop_string(p, "missing"), None);
+    }
+
+    #[test]
+    fn windows_and_macos_keys() {
+        // WinRT interface path and MMDevice id name the same endpoint.
+        let winrt =
+            r"\\?\SWD#MMDEVAPI#{0.0.1.00000000}.{AAAA-1}#{2eef81be-33fa-4800-9670-1cd474972c3f}";
+        assert_eq!(endpoint_id(winrt), "{0.0.1.00000000}.{aaaa-1}");
+        assert_eq!(
+            endpoint_id("{0.0.1.00000000}.{AAAA-1}"),
+            "{0.0.1.00000000}.{aaaa-1}"
+        );
+        assert_eq!(
+            windows_usb_device(
+                r"\\?\usb#vid_046d&pid_082d&mi_00#7&2b2b2f4e&0&0000#{e5323777}\global"
+            )
+            .as_deref(),
+            Some("usb-vid_046d&pid_082d-7&2b2b2f4e&0")
+        );
+        assert_eq!(windows_usb_device(r"\\?\root#camera#0000#{e5323777}"), None);
+        for (provider, api) in [
+            ("mfdeviceprovider", "mf"),
+            ("wasapi2deviceprovider", "wasapi2"),
+            ("wasapideviceprovider", "wasapi"),
+            ("directsoundsrcdeviceprovider", "directsound"),
+            ("avfdeviceprovider", "avf"),
+            ("osxaudiodeviceprovider", "osxaudio"),
+        ] {
+            assert_eq!(api_name(provider), api);
+        }
+        let mic = facts(
+            "osxaudiodeviceprovider",
+            "MacBook Pro Microphone",
+            "p, is-default=(boolean)true, transport=builtin, unique-id=BuiltInMicrophoneDevice",
+            None,
+        );
+        assert_eq!(identify(&mic).device_id, "osxaudio:BuiltInMicrophoneDevice");
+        assert!(is_default(&mic));
+        let w1 = facts(
+            "wasapideviceprovider",
+            "Mic",
+            "p, device.api=wasapi, device.strid=\"{0.0.1.00000000}.{AAAA-1}\"",
+            None,
+        );
+        assert_eq!(twin_key(&w1).as_deref(), Some("{0.0.1.00000000}.{aaaa-1}"));
+        assert!(!is_default(&w1));
+        assert_eq!(default_of(&w1), None);
     }
 }

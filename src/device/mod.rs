@@ -39,6 +39,19 @@ pub(crate) static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
     )
 });
 
+/// What is wrong with the device setup, for error messages such as NotFoundError's: with
+/// `GST_USERMEDIA_FAKE_DEVICES`, that it names a file that cannot be read, is not a JSON array of
+/// devices (the message gives the line and column), or has entries that were skipped; with real
+/// devices, that no installed GStreamer device provider publishes a kind looked for so far.
+/// `None` when all is well.
+///
+/// The fake list is read afresh on each call (its file may have been fixed since); the same text
+/// is printed once as a GLib warning when the fake provider starts, so that
+/// `gst-device-monitor-1.0` and `gst-launch-1.0` show it without `GST_DEBUG`.
+pub fn setup_problem() -> Option<String> {
+    monitor::setup_problem()
+}
+
 /// Registers the device provider(s) of the plugin.
 pub fn register(plugin: &gst::Plugin) -> Result<(), glib::BoolError> {
     fake::register(plugin)

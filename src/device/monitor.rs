@@ -127,19 +127,12 @@ pub fn enumerate_kinds(kinds: &[Kind]) -> Vec<DeviceEntry> {
     // A hot-plug event just arrived: wait (briefly) for the worker so callers see it. Not on the
     // worker itself, which is where subscriber callbacks run.
     if state.posted != state.applied && shared.worker.get() != Some(&std::thread::current().id()) {
-        let deadline = Instant::now() + Duration::from_secs(1);
-        while state.posted != state.applied {
-            let now = Instant::now();
-            if now >= deadline {
-                break;
-            }
-            state = shared
-                .events
-                .cond
-                .wait_timeout(state, deadline - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        }
+        state = shared
+            .events
+            .cond
+            .wait_timeout_while(state, Duration::from_secs(1), |s| s.posted != s.applied)
+            .unwrap_or_else(|e| e.into_inner())
+            .0;
     }
     state.entries.clone()
 }
@@ -149,6 +142,37 @@ pub fn find(device_id: &str) -> Option<DeviceEntry> {
     enumerate()
         .into_iter()
         .find(|e| e.info.device_id == device_id)
+}
+
+/// What is wrong with the device setup, if anything: with `GST_USERMEDIA_FAKE_DEVICES`, why its
+/// list cannot be used (see `fake::config::setup_problem`); with real devices, the kinds looked
+/// for so far that no installed GStreamer device provider publishes.
+pub fn setup_problem() -> Option<String> {
+    match &shared().backend {
+        Backend::Monitors(monitors) => {
+            let unserved = lock(&monitors.started).unserved.clone();
+            let what: Vec<&str> = unserved
+                .iter()
+                .map(|k| match k {
+                    Kind::Video => {
+                        "cameras (v4l2: gstreamer1.0-plugins-good; PipeWire: \
+                                    gstreamer1.0-pipewire)"
+                    }
+                    Kind::Audio => {
+                        "microphones (PulseAudio: gstreamer1.0-pulseaudio; ALSA: \
+                                    gstreamer1.0-alsa)"
+                    }
+                })
+                .collect();
+            (!what.is_empty()).then(|| {
+                format!(
+                    "no GStreamer device provider for {} is installed",
+                    what.join(" or ")
+                )
+            })
+        }
+        _ => fake::config::setup_problem(),
+    }
 }
 
 /// Whether the process uses fake devices (`GST_USERMEDIA_FAKE_DEVICES` was set at first use).
@@ -255,6 +279,8 @@ struct Started {
     /// Every started provider, in the order one monitor for both kinds would use (camera
     /// providers by rank, then the others by rank).
     providers: Vec<gst::DeviceProvider>,
+    /// Kinds asked for that no installed device provider publishes.
+    unserved: Vec<Kind>,
 }
 
 impl Monitors {
@@ -318,6 +344,16 @@ impl Monitors {
                     factory.map(|f| f.name().to_string()).unwrap_or_default(),
                 )
             });
+        }
+        let factories = monitored_factories();
+        for &kind in &new {
+            // The fake provider serves nothing without GST_USERMEDIA_FAKE_DEVICES.
+            if !factories
+                .iter()
+                .any(|f| f.name() != fake::PROVIDER_NAME && f.has_classes(Some(class_of(kind))))
+            {
+                started.unserved.push(kind);
+            }
         }
         started.kinds.extend(new);
         gst::info!(
@@ -546,28 +582,17 @@ fn spawn_worker(shared: &'static Shared) {
             let rescan = matches!(shared.backend, Backend::Monitors(_));
             loop {
                 let target = {
-                    let mut state = shared.events.lock();
-                    let deadline = Instant::now() + RESCAN;
-                    while state.posted == state.applied {
-                        if !rescan {
-                            state = shared
-                                .events
-                                .cond
-                                .wait(state)
-                                .unwrap_or_else(|e| e.into_inner());
-                            continue;
-                        }
-                        let now = Instant::now();
-                        if now >= deadline {
-                            break;
-                        }
-                        state = shared
-                            .events
-                            .cond
-                            .wait_timeout(state, deadline - now)
+                    let state = shared.events.lock();
+                    let idle = |s: &mut State| s.posted == s.applied;
+                    let cond = &shared.events.cond;
+                    let state = if rescan {
+                        cond.wait_timeout_while(state, RESCAN, idle)
                             .unwrap_or_else(|e| e.into_inner())
-                            .0;
-                    }
+                            .0
+                    } else {
+                        cond.wait_while(state, idle)
+                            .unwrap_or_else(|e| e.into_inner())
+                    };
                     state.posted
                 };
                 let (raw, kinds) = raw_devices(&shared.backend);
@@ -705,10 +730,17 @@ struct Candidate {
     twin: Option<String>,
     is_default: bool,
     priority: i64,
+    /// A virtual entry for the system default (wasapi2's): the twin key of the device it
+    /// currently is.
+    default_of: Option<String>,
 }
 
 fn entry_for(device: &gst::Device) -> Option<Candidate> {
-    let facts = identity::facts(device);
+    candidate_from(device, identity::facts(device))
+}
+
+/// The candidate for `device`, described by `facts` (which tests write as a provider would).
+fn candidate_from(device: &gst::Device, facts: identity::DeviceFacts) -> Option<Candidate> {
     let props = facts.properties.as_deref();
     if identity::is_monitor_source(props) {
         return None;
@@ -745,8 +777,9 @@ fn entry_for(device: &gst::Device) -> Option<Candidate> {
     }
     Some(Candidate {
         twin: identity::twin_key(&facts),
-        is_default: identity::is_default(props),
+        is_default: identity::is_default(&facts),
         priority: identity::session_priority(props),
+        default_of: identity::default_of(&facts),
         entry: DeviceEntry {
             gst_device: device.clone(),
             info: Device {
@@ -766,7 +799,7 @@ fn entry_for(device: &gst::Device) -> Option<Candidate> {
 fn audio_latency(provider: &str) -> (ValueSet, f64) {
     match identity::api_name(provider) {
         // GstAudioBaseSrc latency-time (and the fake source's), 10 ms by default.
-        "pulse" | "alsa" | "usermediafake" => (
+        "pulse" | "alsa" | "usermediafake" | "wasapi2" | "wasapi" | "directsound" | "osxaudio" => (
             ValueSet::Range {
                 min: 0.001,
                 max: 1.0,
@@ -810,6 +843,7 @@ fn order_by_kind(entries: Vec<DeviceEntry>) -> Vec<DeviceEntry> {
 /// De-duplicates provider twins, puts the default first within each kind and makes deviceIds
 /// unique.
 fn arrange(candidates: Vec<Candidate>) -> Vec<DeviceEntry> {
+    let candidates = resolve_virtual_defaults(candidates);
     let mut kept: Vec<Candidate> = Vec::with_capacity(candidates.len());
     for c in candidates {
         let twin = c.twin.as_ref().and_then(|key| {
@@ -821,6 +855,9 @@ fn arrange(candidates: Vec<Candidate>) -> Vec<DeviceEntry> {
         });
         match twin {
             Some(i) => {
+                // Either twin saying "default" is the provider's word for both.
+                let is_default = c.is_default || kept[i].is_default;
+                kept[i].is_default = is_default;
                 if preference(&c) > preference(&kept[i]) {
                     gst::debug!(
                         CAT,
@@ -828,7 +865,7 @@ fn arrange(candidates: Vec<Candidate>) -> Vec<DeviceEntry> {
                         c.entry.info.device_id,
                         kept[i].entry.info.device_id
                     );
-                    kept[i] = c;
+                    kept[i] = Candidate { is_default, ..c };
                 } else {
                     gst::debug!(CAT, "{} is a twin, skipped", c.entry.info.device_id);
                 }
@@ -859,11 +896,40 @@ fn arrange(candidates: Vec<Candidate>) -> Vec<DeviceEntry> {
         .collect()
 }
 
+/// A virtual default entry is dropped in favour of the device it stands for, which becomes the
+/// default (its deviceId stays the same when the default moves elsewhere); kept, as the default,
+/// when that device is not listed.
+fn resolve_virtual_defaults(candidates: Vec<Candidate>) -> Vec<Candidate> {
+    let (virtuals, mut out): (Vec<_>, Vec<_>) =
+        candidates.into_iter().partition(|c| c.default_of.is_some());
+    for v in virtuals {
+        let mut found = false;
+        for o in out.iter_mut().filter(|o| {
+            o.entry.info.kind() == v.entry.info.kind() && o.twin.is_some() && o.twin == v.default_of
+        }) {
+            o.is_default = true;
+            found = true;
+        }
+        if found {
+            gst::debug!(
+                CAT,
+                "{} stands for the default, skipped",
+                v.entry.info.device_id
+            );
+        } else {
+            out.push(v);
+        }
+    }
+    out
+}
+
 /// Which of two provider twins to keep.
 fn preference(c: &Candidate) -> u8 {
     match (c.entry.info.kind(), identity::api_name(&c.entry.provider)) {
         (Kind::Audio, "pulse") => 2,
         (Kind::Video, "pipewire") => 2,
+        // wasapi2 is the maintained successor of wasapi.
+        (Kind::Audio, "wasapi2") => 2,
         _ => 1,
     }
 }
@@ -913,6 +979,7 @@ mod tests {
             twin: twin.map(Into::into),
             is_default,
             priority,
+            default_of: None,
         }
     }
 
@@ -1009,5 +1076,282 @@ mod tests {
             ]
         );
         assert!(diff(std::slice::from_ref(&a), std::slice::from_ref(&a)).is_empty());
+    }
+
+    /// A device as `provider` publishes it: display name, class, caps and properties.
+    fn published(provider: &str, name: &str, class: &str, caps: &str, props: &str) -> Candidate {
+        try_published(provider, name, class, caps, props).expect("a capture device")
+    }
+
+    /// The candidate of such a device, `None` when it is no camera or microphone.
+    fn try_published(
+        provider: &str,
+        name: &str,
+        class: &str,
+        caps: &str,
+        props: &str,
+    ) -> Option<Candidate> {
+        gst::init().unwrap();
+        let properties = gst::Structure::from_str(props).unwrap();
+        let device = gst::Object::builder::<fake::FakeDevice>()
+            .property("display-name", name)
+            .property("device-class", class)
+            .property("caps", gst::Caps::from_str(caps).unwrap())
+            .property("properties", &properties)
+            .build()
+            .unwrap();
+        let facts = identity::DeviceFacts {
+            provider: provider.into(),
+            display_name: name.into(),
+            properties: Some(properties),
+            internal_name: None,
+        };
+        candidate_from(device.upcast_ref(), facts)
+    }
+
+    const MIC_CAPS: &str = "audio/x-raw,format=F32LE,layout=interleaved,rate={44100,48000,96000},\
+                            channels=2";
+
+    /// wasapi2: the virtual default entry becomes a marker on the endpoint it follows, loopback
+    /// entries are not microphones, wasapi's entries of the same endpoints are twins.
+    #[test]
+    fn windows_microphones() {
+        let w2 = "wasapi2deviceprovider";
+        let mic_a = "{0.0.1.00000000}.{aaaaaaaa-0000-0000-0000-000000000001}";
+        let mic_b = "{0.0.1.00000000}.{bbbbbbbb-0000-0000-0000-000000000002}";
+        let virtual_default = |actual: &str| {
+            published(
+                w2,
+                "Default Audio Capture Device",
+                "Audio/Source",
+                MIC_CAPS,
+                &format!(
+                    "p, device.api=wasapi2, \
+                     device.id=\"{{2EEF81BE-33FA-4800-9670-1CD474972C3F}}\", \
+                     device.default=(boolean)true, device.actual-id=\"{actual}\", \
+                     wasapi2.device.description=\"Default Audio Capture Device\""
+                ),
+            )
+        };
+        let wasapi2 = |name: &str, id: &str, form_factor: (i32, &str), enumerator: &str| {
+            published(
+                w2,
+                name,
+                "Audio/Source",
+                MIC_CAPS,
+                &format!(
+                    "p, device.api=wasapi2, device.id=\"{id}\", device.default=(boolean)false, \
+                     device.form-factor=(int){}, device.form-factor-name={}, \
+                     device.enumerator-name={enumerator}, wasapi2.device.loopback=(boolean)false",
+                    form_factor.0, form_factor.1
+                ),
+            )
+        };
+        let wasapi = |name: &str, id: &str| {
+            published(
+                "wasapideviceprovider",
+                name,
+                "Audio/Source",
+                MIC_CAPS,
+                &format!(
+                    "p, device.api=wasapi, device.strid=\"{id}\", \
+                     wasapi.device.description=\"{name}\""
+                ),
+            )
+        };
+        let list = vec![
+            // The virtual default names its endpoint in upper case.
+            virtual_default(&mic_b.to_uppercase()),
+            wasapi2(
+                "Microphone Array (Realtek)",
+                mic_a,
+                (4, "Microphone"),
+                "HDAUDIO",
+            ),
+            wasapi2("Headset Microphone", mic_b, (5, "Headset"), "USB"),
+            wasapi("Headset Microphone", mic_b),
+            wasapi("Microphone Array (Realtek)", mic_a),
+        ];
+        let out = arrange(list);
+        assert_eq!(
+            ids(&out),
+            [format!("wasapi2:{mic_b}"), format!("wasapi2:{mic_a}")]
+        );
+        assert_eq!(out[0].info.label, "Headset Microphone");
+        assert_eq!(out[0].provider, w2);
+
+        // A loopback entry (what a render endpoint plays) is no microphone.
+        assert!(
+            try_published(
+            w2,
+            "Speakers (loopback)",
+            "Audio/Source",
+            MIC_CAPS,
+            "p, device.api=wasapi2, device.id=\"{0.0.0.00000000}.{cccccccc-0000-0000-0000-000000000003}\", \
+             device.default=(boolean)false, wasapi2.device.loopback=(boolean)true"
+        )
+        .is_none());
+
+        // The virtual default entry of an endpoint not listed stays, as the default.
+        let lone = vec![
+            wasapi2(
+                "Microphone Array (Realtek)",
+                mic_a,
+                (4, "Microphone"),
+                "HDAUDIO",
+            ),
+            virtual_default(mic_b),
+        ];
+        assert_eq!(
+            ids(&arrange(lone)),
+            [
+                "wasapi2:{2EEF81BE-33FA-4800-9670-1CD474972C3F}".to_string(),
+                format!("wasapi2:{mic_a}")
+            ]
+        );
+    }
+
+    /// DirectSound: the primary device (no GUID) is the default.
+    #[test]
+    fn directsound_primary_is_the_default() {
+        let ds = "directsoundsrcdeviceprovider";
+        let list = vec![
+            published(
+                ds,
+                "Microphone (USB Audio)",
+                "Audio/Source",
+                MIC_CAPS,
+                "p, device.api=directsound, \
+                 device.guid=\"{BD6DD71B-3DEB-11D1-B171-00C04FC20001}\", \
+                 directsound.device.driver=\"{0.0.1.00000000}.{dd}\", \
+                 directsound.device.description=\"Microphone (USB Audio)\"",
+            ),
+            published(
+                ds,
+                "Primary Sound Capture Driver",
+                "Audio/Source",
+                MIC_CAPS,
+                "p, device.api=directsound, \
+                 directsound.device.description=\"Primary Sound Capture Driver\"",
+            ),
+        ];
+        assert_eq!(
+            ids(&arrange(list)),
+            [
+                "directsound:default",
+                "directsound:{BD6DD71B-3DEB-11D1-B171-00C04FC20001}"
+            ]
+        );
+    }
+
+    /// Media Foundation cameras: ids from the symbolic link, the two cameras of one USB device
+    /// (colour and infrared) in one group, no default marker (provider order).
+    #[test]
+    fn media_foundation_cameras() {
+        let mf = "mfdeviceprovider";
+        let caps = "video/x-raw,format=NV12,width=1280,height=720,framerate=30/1,\
+                    pixel-aspect-ratio=1/1; video/x-raw,format=YUY2,width=640,height=480,\
+                    framerate=30/1,pixel-aspect-ratio=1/1";
+        let rgb = r"\\?\usb#vid_04f2&pid_b6dd&mi_00#6&1b2c3d4e&0&0000#{e5323777-f976-4f5b-9b55-b94699c46e44}\global";
+        let ir = r"\\?\usb#vid_04f2&pid_b6dd&mi_02#6&1b2c3d4e&0&0002#{e5323777-f976-4f5b-9b55-b94699c46e44}\global";
+        let other = r"\\?\usb#vid_046d&pid_082d&mi_00#7&2b2b2f4e&0&0000#{e5323777-f976-4f5b-9b55-b94699c46e44}\global";
+        let cam = |name: &str, path: &str| {
+            published(
+                mf,
+                name,
+                "Source/Video",
+                caps,
+                &format!(
+                    "p, device.api=mediafoundation, device.path=\"{}\", device.name=\"{name}\"",
+                    path.replace('\\', "\\\\")
+                ),
+            )
+        };
+        let out = arrange(vec![
+            cam("Integrated Camera", rgb),
+            cam("Integrated IR Camera", ir),
+            cam("HD Pro Webcam C920", other),
+        ]);
+        assert_eq!(
+            ids(&out),
+            [
+                format!("mf:{rgb}"),
+                format!("mf:{ir}"),
+                format!("mf:{other}")
+            ]
+        );
+        assert_eq!(out[0].info.group_id, "usb-vid_04f2&pid_b6dd-6&1b2c3d4e&0");
+        assert_eq!(out[1].info.group_id, out[0].info.group_id);
+        assert_eq!(out[2].info.group_id, "usb-vid_046d&pid_082d-7&2b2b2f4e&0");
+        assert_eq!(out[0].info.facing_mode, None);
+        assert_eq!(out[0].info.kind(), Kind::Video);
+    }
+
+    /// macOS: AVFoundation cameras by unique id (screens are not cameras), CoreAudio microphones
+    /// by unique-id with `is-default` first.
+    #[test]
+    fn macos_cameras_and_microphones() {
+        let avf = "avfdeviceprovider";
+        let osx = "osxaudiodeviceprovider";
+        // One structure per format and frame-rate range, also with GLMemory and IOSurface.
+        let caps = "video/x-raw,format=NV12,width=1920,height=1080,framerate=[1/1,30/1]; \
+                    video/x-raw(memory:GLMemory),format=UYVY,width=1920,height=1080,\
+                    framerate=[1/1,30/1],texture-target=rectangle; \
+                    video/x-raw(memory:IOSurface),format=NV12,width=1920,height=1080,\
+                    framerate=[1/1,30/1]";
+        let camera = published(
+            avf,
+            "FaceTime HD Camera",
+            "Video/Source",
+            caps,
+            "p, device.api=avf, avf.unique_id=\"47B4B64B70674B9CAD2BAE273A71F4B5\", \
+             avf.model_id=\"FaceTime HD Camera\", avf.has_flash=(boolean)false, \
+             avf.has_torch=(boolean)false, avf.manufacturer=\"Apple Inc.\"",
+        );
+        assert_eq!(
+            camera.entry.info.device_id,
+            "avf:47B4B64B70674B9CAD2BAE273A71F4B5"
+        );
+        // Only the system-memory structure is a mode.
+        assert_eq!(camera.entry.structures.len(), 1);
+        // A screen, whatever its class says, is not a camera.
+        for class in ["Source/Monitor", "Video/Source"] {
+            assert!(
+                try_published(
+                    avf,
+                    "Capture screen 0",
+                    class,
+                    caps,
+                    "p, device.api=avf, avf.capture_screen=(boolean)true, avf.display_id=(uint)1"
+                )
+                .is_none()
+            );
+        }
+        let mic = |name: &str, uid: &str, default: bool| {
+            published(
+                osx,
+                name,
+                "Audio/Source",
+                MIC_CAPS,
+                &format!("p, is-default=(boolean){default}, transport=usb, unique-id=\"{uid}\""),
+            )
+        };
+        let out = arrange(vec![
+            camera,
+            mic("MacBook Pro Microphone", "BuiltInMicrophoneDevice", false),
+            mic(
+                "C920 Microphone",
+                "AppleUSBAudioEngine:Logitech:C920:1A2B3C4D:3",
+                true,
+            ),
+        ]);
+        assert_eq!(
+            ids(&out),
+            [
+                "avf:47B4B64B70674B9CAD2BAE273A71F4B5",
+                "osxaudio:AppleUSBAudioEngine:Logitech:C920:1A2B3C4D:3",
+                "osxaudio:BuiltInMicrophoneDevice"
+            ]
+        );
     }
 }

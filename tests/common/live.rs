@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MPL-2.0
 //! A playing usermediasrc and what it was seen doing (caps, buffers, EOS per pad; bus
 //! messages), for the live-track tests.
-#![allow(dead_code)]
 
 use gst::prelude::*;
 use std::collections::HashMap;
@@ -51,10 +50,7 @@ impl Live {
     /// Plays a usermediasrc (GStreamer initialised by the caller) into fakesinks.
     pub fn start(constraints: &str, configure: impl FnOnce(&gst::Element), sync: bool) -> Live {
         let pipeline = gst::Pipeline::new();
-        let src = gst::ElementFactory::make("usermediasrc")
-            .property("constraints", constraints)
-            .build()
-            .unwrap();
+        let src = super::usermediasrc(constraints);
         configure(&src);
         let rec: Arc<(Mutex<Rec>, Condvar)> = Arc::default();
         let created: Arc<Mutex<Vec<glib::WeakRef<gst::Element>>>> = Arc::default();
@@ -86,21 +82,10 @@ impl Live {
         }
         {
             let rec = rec.clone();
-            let pipeline_weak = pipeline.downgrade();
-            src.connect_pad_added(move |_, pad| {
-                let Some(pipeline) = pipeline_weak.upgrade() else {
-                    return;
-                };
+            let sink = format!("fakesink sync={sync} async=false");
+            super::link_new_pads(&pipeline, &src, &sink, move |pad, sink| {
                 let name = pad.name().to_string();
                 rec.0.lock().unwrap().pads.push(name.clone());
-                let sink = gst::ElementFactory::make("fakesink")
-                    .property("sync", sync)
-                    .property("async", false)
-                    .build()
-                    .unwrap();
-                pipeline.add(&sink).unwrap();
-                sink.sync_state_with_parent().unwrap();
-                pad.link(&sink.static_pad("sink").unwrap()).unwrap();
                 let rec = rec.clone();
                 // On the sink pad: what downstream really receives (after usermediasrc's own
                 // probes on its pad).
@@ -253,6 +238,32 @@ impl Live {
                 })
                 .collect()
         })
+    }
+
+    /// Fails the test if an error with `usermedia-error` details was posted.
+    pub fn assert_no_problems(&self) {
+        let problems = self.problems(false);
+        assert!(problems.is_empty(), "{problems:?}");
+    }
+
+    /// Checks that `ended` (a `usermedia-track-ended` that arrived at `ended_at`) ends the video
+    /// track of device `id` because the device went away, and that EOS followed on `video_0`
+    /// within 2 s.
+    pub fn assert_unplug_ended_video(
+        &self,
+        ended: &gst::StructureRef,
+        ended_at: Instant,
+        id: &str,
+    ) {
+        assert_eq!(str_field(ended, "kind"), "videoinput");
+        assert_eq!(str_field(ended, "deviceId"), id);
+        assert_eq!(str_field(ended, "reason"), "device-removed");
+        assert!(
+            self.wait(Duration::from_secs(2), |r| r.eos.contains_key("video_0")),
+            "EOS on video_0"
+        );
+        let eos_at = self.with(|r| r.eos["video_0"]);
+        assert!(eos_at >= ended_at, "EOS came before track-ended");
     }
 
     pub fn wait_element_message(

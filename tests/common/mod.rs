@@ -1,21 +1,112 @@
 // SPDX-License-Identifier: MPL-2.0
-//! Helpers shared by the integration tests.
+//! Helpers shared by the integration tests (each tests/*.rs file is its own process).
+//!
+//! - here: initialisation with fake devices, a scratch directory removed when the process exits,
+//!   the built plugin for subprocesses, the command-line tools, pipelines into fakesinks;
+//! - [`device`]: a capture pipeline on one device source, a log of device changes;
+//! - [`live`]: a playing usermediasrc and what it was seen doing;
+//! - [`vdev`]: the PipeWire virtual device harness;
+//! - [`watchdog`]: aborts a test process that hangs.
 #![allow(dead_code)]
 
+pub mod device;
+pub mod live;
+pub mod vdev;
 pub mod watchdog;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+pub const FAKE_ENV: &str = "GST_USERMEDIA_FAKE_DEVICES";
+
+/// Sets (or clears) `GST_USERMEDIA_FAKE_DEVICES`, then initialises GStreamer and registers the
+/// plugin statically. Only the first call of a process counts: the device layer reads the
+/// variable once.
+pub fn init(fake_devices: Option<&str>) {
+    static INIT: std::sync::Once = std::sync::Once::new();
+    INIT.call_once(|| {
+        // SAFETY: runs once, before GStreamer or any other thread of the test reads the
+        // environment.
+        unsafe {
+            match fake_devices {
+                Some(v) => std::env::set_var(FAKE_ENV, v),
+                None => std::env::remove_var(FAKE_ENV),
+            }
+        }
+        gst::init().unwrap();
+        gstusermedia::plugin_register_static().expect("register usermedia plugin");
+    });
+}
+
+/// Shorthand for [`init`] with a device list.
+pub fn init_with_fake_devices(devices_json: &str) {
+    init(Some(devices_json));
+}
+
+/// Runs `f` when the process exits normally (libtest ends with `exit()`).
+pub fn at_exit(f: extern "C" fn()) {
+    unsafe extern "C" {
+        fn atexit(f: extern "C" fn()) -> std::ffi::c_int;
+    }
+    // SAFETY: atexit is the C library's; the handlers registered here only remove files or run
+    // a subprocess.
+    unsafe {
+        atexit(f);
+    }
+}
+
+/// This process's scratch directory under cargo's `target/tmp` (not the system temp directory:
+/// the plugin copy alone is 50 MB in a debug build). Removed when the process exits; one left
+/// by a process that crashed is removed by the next test process.
+pub fn scratch_dir() -> &'static Path {
+    const PREFIX: &str = "usermedia-test-";
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let base = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        for stale in std::fs::read_dir(base).into_iter().flatten().flatten() {
+            let name = stale.file_name();
+            let pid = name.to_str().and_then(|n| n.strip_prefix(PREFIX));
+            if pid.is_some_and(|pid| !Path::new("/proc").join(pid).exists()) {
+                let _ = std::fs::remove_dir_all(stale.path());
+            }
+        }
+        let dir = base.join(format!("{PREFIX}{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create the scratch directory");
+        extern "C" fn remove() {
+            if let Some(dir) = DIR.get() {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
+        at_exit(remove);
+        dir
+    })
+}
+
+/// A unique path in this process's scratch directory.
+pub fn tempfile_path(name: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    scratch_dir().join(format!("{}-{}", N.fetch_add(1, Ordering::Relaxed), name))
+}
+
+/// Replaces `path` in one step, so a provider polling it never reads half a file.
+pub fn write_atomically(path: &Path, text: &str) {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
+}
 
 /// A directory holding only the built `libgstusermedia.so`, so subprocesses load exactly this
-/// build: `USERMEDIA_PLUGIN_DIR` (set by `meson test`), else a private copy of the library cargo
-/// built for this test run (`cargo test` leaves it in target/<profile>/deps, `cargo build` in
-/// target/<profile>).
+/// build: `USERMEDIA_PLUGIN_DIR` (set by `meson test`), else a link to the library cargo built
+/// for this test run (`cargo test` leaves it in target/<profile>/deps, `cargo build` in
+/// target/<profile>; both hold other shared objects GStreamer must not scan).
 pub fn plugin_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("USERMEDIA_PLUGIN_DIR") {
         return PathBuf::from(dir);
     }
-    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let exe = std::env::current_exe().expect("test binary path");
         let deps = exe.parent().expect("cargo target layout");
@@ -26,7 +117,11 @@ pub fn plugin_dir() -> PathBuf {
             .expect("libgstusermedia.so was not built");
         let dir = tempfile_path("plugins");
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::copy(&so, dir.join("libgstusermedia.so")).unwrap();
+        let copy = dir.join("libgstusermedia.so");
+        // A hard link costs no space; target/tmp is on the same file system as the build.
+        if std::fs::hard_link(&so, &copy).is_err() {
+            std::fs::copy(&so, &copy).unwrap();
+        }
         dir
     })
     .clone()
@@ -35,51 +130,79 @@ pub fn plugin_dir() -> PathBuf {
 /// Runs a GStreamer command-line tool as a user would: the plugin found through
 /// `GST_PLUGIN_PATH`, a private registry, and the given extra environment.
 pub fn run_tool(tool: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let dir = plugin_dir();
-    let registry = tempfile_path("registry.bin");
     let mut cmd = Command::new(tool);
-    cmd.args(args)
-        .env("GST_PLUGIN_PATH", &dir)
+    cmd.args(args);
+    run_with_plugin(cmd, env)
+}
+
+/// Runs `cmd` with this build's plugin on `GST_PLUGIN_PATH`, a private registry, no fake devices
+/// unless `env` names them, and the given extra environment.
+pub fn run_with_plugin(mut cmd: Command, env: &[(&str, &str)]) -> Output {
+    let registry = tempfile_path("registry.bin");
+    cmd.env("GST_PLUGIN_PATH", plugin_dir())
         .env("GST_REGISTRY", &registry)
-        .env_remove("GST_USERMEDIA_FAKE_DEVICES");
+        .env_remove(FAKE_ENV);
     for (k, v) in env {
         cmd.env(k, v);
     }
     let out = cmd
         .output()
-        .unwrap_or_else(|e| panic!("cannot run {tool}: {e}"));
+        .unwrap_or_else(|e| panic!("cannot run {:?}: {e}", cmd.get_program()));
     let _ = std::fs::remove_file(&registry);
     out
 }
 
-/// A unique path in the system temp directory.
-pub fn tempfile_path(name: &str) -> PathBuf {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    std::env::temp_dir().join(format!(
-        "usermedia-{}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed),
-        name
-    ))
+/// Stdout then stderr of a finished command, as text.
+pub fn output_text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// A new usermediasrc asking for `constraints`.
+pub fn usermediasrc(constraints: &str) -> gst::Element {
+    gst::ElementFactory::make("usermediasrc")
+        .property("constraints", constraints)
+        .build()
+        .unwrap()
+}
+
+/// The elements inside usermediasrc (a bin) right now.
+pub fn children(src: &gst::Element) -> Vec<gst::Element> {
+    src.downcast_ref::<gst::Bin>()
+        .expect("usermediasrc is a bin")
+        .children()
+}
+
+/// Links every pad `src` adds to a new sink (a one-element launch description, e.g.
+/// `fakesink sync=false async=false`) in `pipeline`, then calls `on_pad` with the pad and the
+/// sink. The pipeline is held weakly: a pad added while it is being disposed is left alone.
+pub fn link_new_pads(
+    pipeline: &gst::Pipeline,
+    src: &gst::Element,
+    sink: &str,
+    on_pad: impl Fn(&gst::Pad, &gst::Element) + Send + Sync + 'static,
+) -> glib::SignalHandlerId {
+    let weak = pipeline.downgrade();
+    let sink = sink.to_string();
+    src.connect_pad_added(move |_, pad| {
+        let Some(pipeline) = weak.upgrade() else {
+            return;
+        };
+        let sink = gst::parse::launch(&sink).expect("sink description");
+        pipeline.add(&sink).unwrap();
+        sink.sync_state_with_parent().unwrap();
+        pad.link(&sink.static_pad("sink").unwrap()).unwrap();
+        on_pad(pad, &sink);
+    })
 }
 
 use gst::prelude::*;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-/// Sets the fake devices (before GStreamer starts) and registers the plugin statically.
-pub fn init_with_fake_devices(devices_json: &str) {
-    use std::sync::Once;
-    static INIT: Once = Once::new();
-    INIT.call_once(|| {
-        // SAFETY: called once, before GStreamer or any other thread of the test runs.
-        unsafe { std::env::set_var("GST_USERMEDIA_FAKE_DEVICES", devices_json) };
-        gst::init().unwrap();
-        gstusermedia::plugin_register_static().expect("register usermedia plugin");
-    });
-}
 
 /// What one pipeline run observed.
 #[derive(Debug, Default)]
@@ -129,10 +252,7 @@ pub fn run_src(
     timeout: Duration,
 ) -> Observed {
     let pipeline = gst::Pipeline::new();
-    let src = gst::ElementFactory::make("usermediasrc")
-        .property("constraints", constraints)
-        .build()
-        .unwrap();
+    let src = usermediasrc(constraints);
     configure(&src);
     let observed = Arc::new(Mutex::new(Observed::default()));
     {
@@ -150,42 +270,34 @@ pub fn run_src(
     pipeline.add(&src).unwrap();
     {
         let observed = observed.clone();
-        let pipeline_weak = pipeline.downgrade();
-        src.connect_pad_added(move |_, pad| {
-            let Some(pipeline) = pipeline_weak.upgrade() else {
-                return;
-            };
-            let name = pad.name().to_string();
-            observed.lock().unwrap().pads.push(name.clone());
-            let sink = gst::ElementFactory::make("fakesink")
-                .property("sync", false)
-                .property("async", false)
-                .build()
-                .unwrap();
-            pipeline.add(&sink).unwrap();
-            sink.sync_state_with_parent().unwrap();
-            pad.link(&sink.static_pad("sink").unwrap()).unwrap();
-            let observed = observed.clone();
-            pad.add_probe(
-                gst::PadProbeType::BUFFER | gst::PadProbeType::EVENT_DOWNSTREAM,
-                move |pad, info| {
-                    let mut o = observed.lock().unwrap();
-                    let name = pad.name().to_string();
-                    match &info.data {
-                        Some(gst::PadProbeData::Buffer(b)) => {
-                            o.buffers.entry(name).or_default().push((b.pts(), b.size()))
-                        }
-                        Some(gst::PadProbeData::Event(ev)) => {
-                            if let gst::EventView::Caps(c) = ev.view() {
-                                o.caps.insert(name, c.caps_owned());
+        link_new_pads(
+            &pipeline,
+            &src,
+            "fakesink sync=false async=false",
+            move |pad, _| {
+                observed.lock().unwrap().pads.push(pad.name().to_string());
+                let observed = observed.clone();
+                pad.add_probe(
+                    gst::PadProbeType::BUFFER | gst::PadProbeType::EVENT_DOWNSTREAM,
+                    move |pad, info| {
+                        let mut o = observed.lock().unwrap();
+                        let name = pad.name().to_string();
+                        match &info.data {
+                            Some(gst::PadProbeData::Buffer(b)) => {
+                                o.buffers.entry(name).or_default().push((b.pts(), b.size()))
                             }
+                            Some(gst::PadProbeData::Event(ev)) => {
+                                if let gst::EventView::Caps(c) = ev.view() {
+                                    o.caps.insert(name, c.caps_owned());
+                                }
+                            }
+                            _ => (),
                         }
-                        _ => (),
-                    }
-                    gst::PadProbeReturn::Ok
-                },
-            );
-        });
+                        gst::PadProbeReturn::Ok
+                    },
+                );
+            },
+        );
     }
 
     let bus = pipeline.bus().unwrap();
@@ -254,4 +366,22 @@ pub fn run_src(
     Arc::try_unwrap(observed)
         .map(|m| m.into_inner().unwrap())
         .unwrap_or_else(|_| panic!("observer still referenced"))
+}
+
+/// Runs `scripts/demo.sh` with this build's plugin, no display, a private registry, the snapshot
+/// going to `snapshot`, and the given extra environment.
+pub fn run_demo(args: &[&str], snapshot: &Path, env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/demo.sh"));
+    cmd.args(args)
+        .env("USERMEDIA_PLUGIN_DIR", plugin_dir())
+        .env("SNAPSHOT", snapshot)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("USERMEDIA_DEMO_LIVE");
+    run_with_plugin(cmd, env)
+}
+
+/// Whether `path` holds a PNG image.
+pub fn is_png(path: &Path) -> bool {
+    std::fs::read(path).is_ok_and(|b| b.starts_with(b"\x89PNG\r\n\x1a\n") && b.len() > 100)
 }

@@ -8,7 +8,6 @@
 //!
 //! Exit status 3 of `vdev.sh` (a program or GStreamer element is missing) makes [`shared`]
 //! return `None` so that the tests skip, except under `CI=true`, where it is a failure.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -283,18 +282,12 @@ pub fn shared() -> Option<&'static Instance> {
 /// Stops the shared instance when the process exits normally (libtest ends with `exit()`), so
 /// nothing is left running when `cargo test` returns. Crashes are the watcher's job.
 fn register_exit_stop() {
-    unsafe extern "C" {
-        fn atexit(f: extern "C" fn()) -> std::ffi::c_int;
-    }
     extern "C" fn stop_shared() {
         if let Some(Ok(instance)) = SHARED.get() {
             instance.stop();
         }
     }
-    // SAFETY: atexit is the C library's; the handler only runs a subprocess.
-    unsafe {
-        atexit(stop_shared);
-    }
+    super::at_exit(stop_shared);
 }
 
 /// Serialises the tests that open devices or restart daemons: a camera refuses a second

@@ -36,17 +36,20 @@ impl Source {
         })
     }
 
-    /// The JSON text, or `None` (with a warning) when the file cannot be read.
-    pub fn read(&self) -> Option<String> {
+    /// The JSON text, or why it cannot be had (the file cannot be read).
+    pub fn read(&self) -> Result<String, String> {
         match self {
-            Source::Inline(s) => Some(s.clone()),
-            Source::File(path) => match std::fs::read_to_string(path) {
-                Ok(s) => Some(s),
-                Err(err) => {
-                    gst::warning!(CAT, "{}: cannot read {}: {}", ENV_VAR, path.display(), err);
-                    None
-                }
-            },
+            Source::Inline(s) => Ok(s.clone()),
+            Source::File(path) => std::fs::read_to_string(path)
+                .map_err(|err| format!("cannot read {}: {}", path.display(), err)),
+        }
+    }
+
+    /// How a message names this source: the variable, and the file for `@file`.
+    fn describe(&self) -> String {
+        match self {
+            Source::Inline(_) => ENV_VAR.to_string(),
+            Source::File(path) => format!("{}=@{}", ENV_VAR, path.display()),
         }
     }
 }
@@ -117,31 +120,38 @@ struct RawEntry {
     error: Option<String>,
 }
 
-/// Parses the device list. Not an array → warning, no devices. A bad entry (missing field,
-/// unknown kind, caps that do not parse, repeated deviceId) → warning, that entry skipped.
+/// Parses the device list. Not an array (or not JSON) → an error saying where; a bad entry
+/// (missing field, unknown kind, caps that do not parse, repeated deviceId) → that entry skipped,
+/// with a warning.
 pub fn parse(json: &str) -> Result<Vec<FakeEntry>, String> {
+    parse_checked(json).map(|(entries, _)| entries)
+}
+
+/// [`parse`], also returning why each skipped entry was skipped.
+pub fn parse_checked(json: &str) -> Result<(Vec<FakeEntry>, Vec<String>), String> {
+    // serde_json's message ends with "at line L column C".
     let value: serde_json::Value =
         serde_json::from_str(json).map_err(|e| format!("invalid JSON: {e}"))?;
     let serde_json::Value::Array(items) = value else {
         return Err("expected a JSON array of devices".into());
     };
     let mut entries: Vec<FakeEntry> = Vec::with_capacity(items.len());
+    let mut skipped = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
-        match entry(item) {
+        let problem = match entry(item) {
             Ok(e) if entries.iter().any(|x| x.device_id == e.device_id) => {
-                gst::warning!(
-                    CAT,
-                    "{}: entry {}: duplicate deviceId {:?}, skipped",
-                    ENV_VAR,
-                    i,
-                    e.device_id
-                );
+                format!("entry {i}: duplicate deviceId {:?}, skipped", e.device_id)
             }
-            Ok(e) => entries.push(e),
-            Err(err) => gst::warning!(CAT, "{}: entry {}: {}, skipped", ENV_VAR, i, err),
-        }
+            Ok(e) => {
+                entries.push(e);
+                continue;
+            }
+            Err(err) => format!("entry {i}: {err}, skipped"),
+        };
+        gst::warning!(CAT, "{}: {}", ENV_VAR, problem);
+        skipped.push(problem);
     }
-    Ok(entries)
+    Ok((entries, skipped))
 }
 
 fn entry(item: serde_json::Value) -> Result<FakeEntry, String> {
@@ -190,15 +200,43 @@ fn entry(item: serde_json::Value) -> Result<FakeEntry, String> {
 /// list (with a warning) when it cannot be read or parsed.
 pub fn load() -> Option<(Source, Vec<FakeEntry>)> {
     let source = Source::from_env()?;
-    let entries = source.read().map(|s| parse_or_warn(&s)).unwrap_or_default();
+    let (entries, _) = evaluate(&source, source.read());
     Some((source, entries))
 }
 
-pub fn parse_or_warn(json: &str) -> Vec<FakeEntry> {
-    parse(json).unwrap_or_else(|err| {
-        gst::warning!(CAT, "{}: {}; no fake devices", ENV_VAR, err);
-        Vec::new()
-    })
+/// The devices `text` (read from `source`) lists, and what is wrong with it, if anything: the
+/// file cannot be read, the text is not a JSON array (with the line and column), entries were
+/// skipped. A problem is also logged as a warning.
+pub fn evaluate(source: &Source, text: Result<String, String>) -> (Vec<FakeEntry>, Option<String>) {
+    let (entries, problems) = match text.and_then(|t| parse_checked(&t)) {
+        Ok(parsed) => parsed,
+        Err(err) => (Vec::new(), vec![format!("{err}; no fake devices")]),
+    };
+    let problem =
+        (!problems.is_empty()).then(|| format!("{}: {}", source.describe(), problems.join("; ")));
+    if let Some(p) = &problem {
+        gst::warning!(CAT, "{}", p);
+    }
+    (entries, problem)
+}
+
+/// What is wrong with `GST_USERMEDIA_FAKE_DEVICES` as it is now (see [`evaluate`]); `None` when
+/// it is unset or fine.
+pub fn setup_problem() -> Option<String> {
+    let source = Source::from_env()?;
+    evaluate(&source, source.read()).1
+}
+
+/// Prints `problem` to stderr as a GLib warning, once per process and problem: the setup
+/// mistakes of a user (a typo in the JSON, a wrong file name) must show without `GST_DEBUG`, in
+/// `gst-device-monitor-1.0` and `gst-launch-1.0` alike.
+pub fn report(problem: &str) {
+    static LAST: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+    let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+    if last.as_deref() != Some(problem) {
+        gst::glib::g_warning!("usermedia", "{}", problem);
+        *last = Some(problem.to_string());
+    }
 }
 
 /// The current entry with this deviceId, for elements created by name (gst-launch).
@@ -247,7 +285,52 @@ mod tests {
         gst::init().unwrap();
         assert!(parse("{not json").is_err());
         assert!(parse(r#"{"kind": "videoinput"}"#).is_err());
-        assert!(parse_or_warn("[").is_empty());
+        let (entries, problem) = evaluate(&Source::Inline("[".into()), Ok("[".into()));
+        assert!(entries.is_empty());
+        assert_eq!(
+            problem.as_deref(),
+            Some(
+                "GST_USERMEDIA_FAKE_DEVICES: invalid JSON: EOF while parsing a list at line 1 \
+                 column 1; no fake devices"
+            )
+        );
         assert_eq!(parse("[]").unwrap(), vec![]);
+    }
+
+    #[test]
+    fn problems_say_where() {
+        gst::init().unwrap();
+        let inline = Source::Inline(String::new());
+        let text = "[\n  {\"kind\": \"videoinput\",\n   \"deviceId\": cam0}\n]";
+        let problem = evaluate(&inline, Ok(text.into())).1.unwrap();
+        assert!(
+            problem.starts_with("GST_USERMEDIA_FAKE_DEVICES: invalid JSON: "),
+            "{problem}"
+        );
+        assert!(problem.contains("at line 3 column 16"), "{problem}");
+
+        let missing = Source::File(PathBuf::from("/nonexistent/devices.json"));
+        let (entries, problem) = evaluate(&missing, missing.read());
+        assert!(entries.is_empty());
+        let problem = problem.unwrap();
+        assert!(
+            problem.starts_with(
+                "GST_USERMEDIA_FAKE_DEVICES=@/nonexistent/devices.json: cannot read \
+                 /nonexistent/devices.json: "
+            ),
+            "{problem}"
+        );
+        assert!(problem.contains("No such file"), "{problem}");
+
+        let skipped = r#"[{"kind": "videoinput", "deviceId": "ok", "caps": "video/x-raw"},
+                          {"kind": "videoinput", "deviceId": "bad"}]"#;
+        let (entries, problem) = evaluate(&inline, Ok(skipped.into()));
+        assert_eq!(entries.len(), 1);
+        assert_eq!(
+            problem.as_deref(),
+            Some("GST_USERMEDIA_FAKE_DEVICES: entry 1: missing field `caps`, skipped")
+        );
+        let fine = r#"[{"kind": "videoinput", "deviceId": "ok", "caps": "video/x-raw"}]"#;
+        assert_eq!(evaluate(&inline, Ok(fine.into())).1, None);
     }
 }

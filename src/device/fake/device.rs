@@ -42,16 +42,8 @@ impl FakeDevice {
             .property("properties", props)
             .build()
             .map_err(|e| glib::bool_error!("{}", e))?;
-        let _ = device.imp().entry.set((entry.clone(), is_default));
+        let _ = device.imp().entry.set(entry.clone());
         Ok(device)
-    }
-
-    pub fn entry(&self) -> Option<&FakeEntry> {
-        self.imp().entry.get().map(|(e, _)| e)
-    }
-
-    pub fn is_default(&self) -> bool {
-        self.imp().entry.get().is_some_and(|(_, d)| *d)
     }
 }
 
@@ -63,7 +55,7 @@ mod imp {
 
     #[derive(Default)]
     pub struct FakeDevice {
-        pub(super) entry: OnceLock<(FakeEntry, bool)>,
+        pub(super) entry: OnceLock<FakeEntry>,
     }
 
     #[glib::object_subclass]
@@ -78,7 +70,7 @@ mod imp {
 
     impl DeviceImpl for FakeDevice {
         fn create_element(&self, name: Option<&str>) -> Result<gst::Element, gst::LoggableError> {
-            let Some((entry, _)) = self.entry.get() else {
+            let Some(entry) = self.entry.get() else {
                 return Err(gst::loggable_error!(
                     crate::device::CAT,
                     "fake device has no entry"

@@ -128,13 +128,13 @@ mod imp {
             };
             self.hide_real_providers();
             let text = source.read();
-            self.apply(
-                text.as_deref()
-                    .map(config::parse_or_warn)
-                    .unwrap_or_default(),
-            );
+            let (entries, problem) = config::evaluate(&source, text.clone());
+            if let Some(problem) = problem {
+                config::report(&problem);
+            }
+            self.apply(entries);
             if let Source::File(path) = source {
-                self.start_poller(path, text);
+                self.start_poller(path, text.ok());
             }
             Ok(())
         }
@@ -245,26 +245,20 @@ mod imp {
                             suspect = None;
                             continue;
                         }
-                        let entries = match text.as_deref().map(config::parse) {
-                            Some(Ok(entries)) => entries,
-                            Some(Err(err)) if suspect.as_ref() == Some(&text) => {
-                                gst::warning!(CAT, "{}: {}; no fake devices", config::ENV_VAR, err);
-                                Vec::new()
-                            }
-                            None if suspect.as_ref() == Some(&text) => {
-                                gst::warning!(
-                                    CAT,
-                                    "{}: {} is gone; no fake devices",
-                                    config::ENV_VAR,
-                                    path.display()
-                                );
-                                Vec::new()
-                            }
-                            _ => {
-                                suspect = Some(text);
-                                continue;
-                            }
-                        };
+                        // A list that does not parse at all waits for a second look.
+                        let broken = text.as_deref().is_none_or(|t| config::parse(t).is_err());
+                        if broken && suspect.as_ref() != Some(&text) {
+                            suspect = Some(text);
+                            continue;
+                        }
+                        let read = text
+                            .clone()
+                            .ok_or_else(|| format!("cannot read {}: it is gone", path.display()));
+                        let (entries, problem) =
+                            config::evaluate(&Source::File(path.clone()), read);
+                        if let Some(problem) = problem {
+                            config::report(&problem);
+                        }
                         suspect = None;
                         last = text;
                         let Some(provider) = weak.upgrade() else {

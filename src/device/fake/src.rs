@@ -441,7 +441,7 @@ mod imp {
         let Some(source @ config::Source::File(_)) = config::Source::from_env() else {
             return Some(entry);
         };
-        let Some(text) = source.read() else {
+        let Ok(text) = source.read() else {
             // The file itself is gone: so are its devices.
             return None;
         };

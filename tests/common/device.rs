@@ -6,35 +6,14 @@
 //
 // SPDX-License-Identifier: MPL-2.0
 
-//! Shared helpers of the device tests (each tests/device_*.rs file is its own process).
+//! Helpers of the device-layer tests: a capture pipeline on one device source, and a log of
+//! device changes.
 
-#![allow(dead_code)]
-
-use std::path::PathBuf;
-use std::sync::{Arc, Condvar, Mutex, Once};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use gst::prelude::*;
 use gstusermedia::device::{self, DeviceChangeKind, SubscriptionId};
-
-pub const FAKE_ENV: &str = "GST_USERMEDIA_FAKE_DEVICES";
-
-/// Sets (or clears) the fake device variable, then initializes GStreamer and the plugin. The
-/// variable is set before anything reads it, once per process.
-pub fn init(fake_devices: Option<&str>) {
-    static INIT: Once = Once::new();
-    INIT.call_once(|| {
-        // SAFETY: runs once, before GStreamer or any test thread reads the environment.
-        unsafe {
-            match fake_devices {
-                Some(v) => std::env::set_var(FAKE_ENV, v),
-                None => std::env::remove_var(FAKE_ENV),
-            }
-        }
-        gst::init().unwrap();
-        gstusermedia::plugin_register_static().expect("register usermedia plugin");
-    });
-}
 
 /// `src ! capsfilter caps=<caps> ! [extra] ! appsink`, not yet started.
 pub struct Capture {
@@ -111,36 +90,6 @@ impl Drop for Capture {
 /// Fixed caps from one caps string.
 pub fn caps(s: &str) -> gst::Caps {
     s.parse().unwrap()
-}
-
-/// The plugin `.so` of this build. `cargo test` compiles the library with all its crate types
-/// into target/<profile>/deps/ (next to this test binary) but only `cargo build` copies it up to
-/// target/<profile>/.
-pub fn built_plugin() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let deps = exe.parent()?;
-    [deps.to_path_buf(), deps.parent()?.to_path_buf()]
-        .into_iter()
-        .map(|dir| dir.join("libgstusermedia.so"))
-        .find(|so| so.exists())
-}
-
-/// A private directory holding only a copy of the built plugin, and a private registry file, so
-/// subprocesses load exactly this build.
-pub fn private_plugin_env() -> Option<(PathBuf, PathBuf)> {
-    let so = built_plugin()?;
-    let dir = std::env::temp_dir().join(format!(
-        "usermedia-device-test-{}-{}",
-        std::process::id(),
-        std::thread::current()
-            .name()
-            .unwrap_or("t")
-            .replace("::", "-")
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("plugins")).ok()?;
-    std::fs::copy(&so, dir.join("plugins/libgstusermedia.so")).ok()?;
-    Some((dir.join("plugins"), dir.join("registry.bin")))
 }
 
 /// Device changes seen by a subscription, as (kind, deviceId).
