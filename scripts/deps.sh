@@ -15,6 +15,8 @@ PACKAGES=(
   # real-device tests: PipeWire daemons hosting virtual cameras and a microphone
   gstreamer1.0-pipewire pipewire pipewire-bin wireplumber pipewire-pulse pulseaudio-utils
   libpipewire-0.3-dev libspa-0.2-dev
+  # screen-capture tests: a real X server (ximagesrc is in plugins-good)
+  xvfb
 )
 
 missing=()

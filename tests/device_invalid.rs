@@ -52,6 +52,26 @@ fn invalid_json_is_a_setup_problem_with_its_position() {
     );
 }
 
+/// The element's NotFoundError says why there is no camera.
+#[test]
+fn invalid_json_is_named_in_the_not_found_error() {
+    common::init(Some(BROKEN));
+    let o = common::run_src(
+        "{video: true}",
+        |_| (),
+        1,
+        std::time::Duration::from_secs(10),
+    );
+    let e = o.error.expect("an error");
+    assert_eq!(e.name, "NotFoundError");
+    assert!(
+        e.message
+            .contains("invalid JSON: EOF while parsing an object at line 1 column 42"),
+        "{}",
+        e.message
+    );
+}
+
 /// `gst-device-monitor-1.0` with this device list: (stdout, stderr).
 fn device_monitor(devices: &str) -> (String, String) {
     let out = common::run_tool(

@@ -361,6 +361,33 @@ fn failed_apply_warns_and_the_old_settings_keep_flowing() {
     live.stop();
 }
 
+/// A change of a device-choosing constraint (here facingMode, as a page flipping between the
+/// front and the back camera does) is getUserMedia again: another camera behind the same pad.
+#[test]
+fn a_facing_mode_change_switches_camera() {
+    init();
+    let caps = "video/x-raw,format=YUY2,width=320,height=240,framerate=30/1";
+    for (id, facing) in [("live-front", "user"), ("live-back", "environment")] {
+        devices().plug(
+            id,
+            format!(
+                r#"{{"kind": "videoinput", "deviceId": "{id}", "label": "{id}", "facingMode": "{facing}", "caps": "{caps}"}}"#
+            ),
+        );
+    }
+    let live = start("{video: {facingMode: {exact: 'user'}}}", |_| (), false);
+    live.more("video_0", 2);
+    assert_eq!(live.settings()["video"]["deviceId"], "live-front");
+    live.apply("{video: {facingMode: {exact: 'environment'}}}");
+    live.more("video_0", 2);
+    let v = live.settings()["video"].clone();
+    assert_eq!(v["deviceId"], "live-back");
+    assert_eq!(v["facingMode"], "environment");
+    assert_eq!(live.with(|r| r.pads.clone()), ["video_0"]);
+    assert!(live.problems(false).is_empty() && live.problems(true).is_empty());
+    live.stop();
+}
+
 #[test]
 fn audio_sample_rate_change_reopens_the_microphone() {
     let live = start(

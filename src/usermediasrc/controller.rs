@@ -213,7 +213,10 @@ impl Controller {
         outcome: &mut Outcome,
     ) -> Result<(), UserMediaError> {
         let text = self.constraints();
-        let constraints = engine::parse::parse(&text)?;
+        let (constraints, warnings) = engine::parse::parse_with_warnings(&text)?;
+        if excluded.is_empty() {
+            outcome.warnings.extend(warnings);
+        }
         // No information about devices leaks to a page that was denied (S4.6).
         if ctx.options.permission == Permission::Denied {
             permission::post_state(&ctx.element, "denied");
@@ -227,7 +230,8 @@ impl Controller {
             .filter(|e| !excluded.contains(&e.info.device_id))
             .collect();
         let env = Environment::of(&ctx.element, ctx.options.echo_probe.as_deref());
-        let configs = decide::decide(&ctx.element, &constraints, &entries, &env)?;
+        let configs = decide::decide(&ctx.element, &constraints, &entries, &env)
+            .map_err(with_setup_problem)?;
         if excluded.is_empty() {
             if ctx.options.permission == Permission::Prompt {
                 permission::ask(
@@ -425,7 +429,8 @@ impl Controller {
         text: &str,
         outcome: &mut Outcome,
     ) -> Result<Applied, UserMediaError> {
-        let constraints = engine::parse::parse(text)?;
+        let (constraints, warnings) = engine::parse::parse_with_warnings(text)?;
+        outcome.warnings.extend(warnings);
         let (running, live, applied) = {
             let guard = lock(&self.running);
             let r = guard
@@ -643,5 +648,16 @@ impl Controller {
             outcome.errors.push((error.clone(), Severity::Error));
         }
         outcome
+    }
+}
+
+/// A NotFoundError caused by a setup mistake (an unreadable fake device list, no device
+/// provider installed) says so.
+fn with_setup_problem(e: UserMediaError) -> UserMediaError {
+    match (e, device::setup_problem()) {
+        (UserMediaError::NotFound(m), Some(problem)) => {
+            UserMediaError::NotFound(format!("{m} ({problem})"))
+        }
+        (e, _) => e,
     }
 }

@@ -15,6 +15,7 @@ use gst::prelude::*;
 use gst::subclass::prelude::*;
 
 use crate::engine::MediaError;
+use crate::engine::parse::ParseWarning;
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum UserMediaError {
@@ -141,6 +142,25 @@ impl UserMediaError {
             UserMediaError::Abort(text)
         }
     }
+}
+
+/// Posts a constraint key the element does not know (ignored, as a browser ignores it) as a
+/// WARNING with `usermedia-warning` { `key`, `suggestion` } details.
+pub(super) fn post_unknown_key<T>(imp: &T, w: &ParseWarning)
+where
+    T: ObjectSubclass,
+    T::Type: IsA<gst::Element>,
+{
+    let mut details = gst::Structure::builder("usermedia-warning").field("key", &w.key);
+    if let Some(s) = &w.suggestion {
+        details = details.field("suggestion", s);
+    }
+    gst::element_imp_warning!(
+        imp,
+        gst::LibraryError::Settings,
+        ("{}", w.message),
+        details: details.build()
+    );
 }
 
 impl From<MediaError> for UserMediaError {

@@ -18,7 +18,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 use super::context::{Ctx, Options};
 use super::controller::Controller;
 use super::debug::CAT;
-use super::error::Severity;
+use super::error::{self, Severity};
 use super::oplock::lock;
 use super::outcome::Outcome;
 use super::permission::Permission;
@@ -309,6 +309,9 @@ impl UserMediaSrc {
     /// Posts what an operation decided, once it is over.
     fn deliver(&self, outcome: Outcome) {
         let obj = self.obj();
+        for w in &outcome.warnings {
+            error::post_unknown_key(self, w);
+        }
         for (e, severity) in &outcome.errors {
             e.post(self, *severity);
         }

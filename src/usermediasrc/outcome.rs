@@ -10,11 +10,13 @@
 
 use super::error::{Severity, UserMediaError};
 use crate::engine::Kind;
+use crate::engine::parse::ParseWarning;
 
-/// Posted by the element after the operation released its lock, in this order: errors,
-/// element messages, EOS on ended pads, LATENCY, `notify::settings` / `notify::capabilities`.
+/// Posted by the element after the operation released its lock, in this order: constraint
+/// keys the element does not know (`usermedia-warning`), errors, element messages, EOS on ended pads, LATENCY, `notify::settings` / `notify::capabilities`.
 #[derive(Default)]
 pub(super) struct Outcome {
+    pub warnings: Vec<ParseWarning>,
     pub errors: Vec<(UserMediaError, Severity)>,
     pub messages: Vec<gst::Structure>,
     pub eos: Vec<gst::GhostPad>,
@@ -31,6 +33,7 @@ impl Outcome {
     }
 
     pub fn append(&mut self, other: Outcome) {
+        self.warnings.extend(other.warnings);
         self.errors.extend(other.errors);
         self.messages.extend(other.messages);
         self.eos.extend(other.eos);
