@@ -11,10 +11,11 @@
 //!
 //! Unlike getUserMedia, constraints do not choose the device: the user (or the application
 //! answering the permission prompt) picks a surface, and `displaySurface` only orders the
-//! choices (SC1; the SC tags are those of docs/selection.md). The constraints then shape how the chosen surface is delivered: `max` and
-//! `ideal` of width, height and frameRate are met by aspect-preserving downscale and frame
-//! decimation, never by cropping, upscaling or inventing frames (SC3). `min`, `exact` and
-//! `advanced` are a TypeError (SC2); a `max` below the floor is OverconstrainedError (SC2).
+//! choices (SC1; the tags are those of docs/selection.md). The constraints then shape how the
+//! chosen surface is delivered: `max` and `ideal` of width, height and frameRate are met by
+//! aspect-preserving downscale and frame decimation, never by cropping, upscaling or inventing
+//! frames (SC3, SC4). `min`, `exact` and `advanced` are a TypeError; a `max` below the floor is
+//! OverconstrainedError (SC2).
 
 use serde::Serialize;
 
