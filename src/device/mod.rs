@@ -21,6 +21,7 @@ use std::sync::LazyLock;
 use gst::glib;
 
 pub mod caps;
+mod entries;
 pub mod fake;
 pub mod identity;
 pub mod monitor;
