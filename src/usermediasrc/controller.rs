@@ -55,7 +55,7 @@ use super::outcome::Outcome;
 use super::permission::{self, Permission};
 use super::reconfigure::Reconfigure;
 use super::session::{Deferred, Route, Running};
-use super::track::Track;
+use super::track::{Chain, Track};
 use super::worker::{self, Event, Suspect};
 use crate::device::{self, DeviceChange, DeviceChangeKind, DeviceEntry};
 use crate::engine::{self, Kind};
@@ -271,6 +271,18 @@ impl Controller {
         });
         static NEXT: AtomicU64 = AtomicU64::new(1);
         let session = NEXT.fetch_add(1, Ordering::Relaxed);
+        if let Err(e) = worker::spawn(ctx.live.clone(), session, rx) {
+            // Without it, unplug and device changes would go unnoticed.
+            device::unsubscribe(subscription);
+            for t in &tracks {
+                if let Some(c) = &t.chain {
+                    c.remove(ctx.bin());
+                }
+            }
+            return Err(UserMediaError::Abort(format!(
+                "cannot start the device-change thread: {e}"
+            )));
+        }
         *lock(&self.running) = Some(Running::new(
             session,
             tracks,
@@ -278,9 +290,6 @@ impl Controller {
             events,
             subscription,
         ));
-        if let Err(e) = worker::spawn(ctx.live.clone(), session, rx) {
-            gst::error!(CAT, obj = ctx.element, "cannot start the live worker: {e}");
-        }
         for pad in pads {
             ctx.element
                 .add_pad(&pad)
@@ -415,6 +424,11 @@ impl Controller {
                 deferred.text = text;
                 if let Some(r) = lock(&self.running).as_mut() {
                     r.defer(Some(*deferred));
+                    // PLAYING may have been reached since the check: then nothing else will
+                    // carry the change out (doing it twice is harmless: it is taken once).
+                    if ctx.playing() {
+                        r.notify_worker(Event::Deferred);
+                    }
                 }
             }
             Err(e) => outcome.errors.push((e, Severity::Warning)),
@@ -455,13 +469,22 @@ impl Controller {
         let env = Environment::of(&ctx.element, ctx.options.echo_probe.as_deref());
         let configs = decide::reselect(&ctx.element, &constraints, &live, &applied, &env)?;
         if !ctx.playing() {
-            let structural = {
-                let guard = lock(&self.running);
-                configs.iter().any(|new| {
-                    let track = guard.as_ref().and_then(|r| r.track(new.kind()));
-                    !track.is_some_and(|t| t.chain.as_ref().is_some_and(|c| c.fits(&t.config, new)))
+            // Copied out first: `fits` reads element properties, not done under `running`.
+            let running: Vec<(TrackConfig, Option<Chain>)> = lock(&self.running)
+                .as_ref()
+                .map(|r| {
+                    configs
+                        .iter()
+                        .filter_map(|new| r.track(new.kind()))
+                        .map(|t| (t.config.clone(), t.chain.clone()))
+                        .collect()
                 })
-            };
+                .unwrap_or_default();
+            let structural = configs.iter().any(|new| {
+                !running.iter().any(|(old, chain)| {
+                    old.kind() == new.kind() && chain.as_ref().is_some_and(|c| c.fits(old, new))
+                })
+            });
             if structural {
                 return Ok(Applied::Deferred(Box::new(Deferred {
                     text: String::new(),

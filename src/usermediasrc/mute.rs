@@ -48,12 +48,20 @@ impl Mute {
         self.enabled.load(Ordering::SeqCst)
     }
 
-    /// The replacement for `buffer` while disabled; `None` when enabled (or when no replacement
-    /// can be made, then the buffer passes unchanged).
+    /// The replacement for `buffer` while disabled; `None` when enabled. Never the captured
+    /// content: where no black frame or silence can be made for the caps (no caps yet, a padded
+    /// buffer), the replacement is zeros of the same size.
     pub fn replace(&self, caps: Option<gst::Caps>, buffer: &gst::BufferRef) -> Option<gst::Buffer> {
         if self.enabled() {
             return None;
         }
+        self.content(caps, buffer)
+            .or_else(|| gst::Buffer::from_mut_slice(vec![0u8; buffer.size()]).into())
+            .map(|content| with_timing(content, buffer))
+    }
+
+    /// Black or silence for `caps`, `buffer.size()` bytes long, shared between calls.
+    fn content(&self, caps: Option<gst::Caps>, buffer: &gst::BufferRef) -> Option<gst::Buffer> {
         let caps = caps?;
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         let fresh = match cache.as_ref() {
@@ -67,20 +75,22 @@ impl Mute {
             }?;
             *cache = Some((caps, content));
         }
-        let (_, content) = cache.as_ref()?;
-        // Shares the memory; only the metadata below is per buffer.
-        let mut out = content.copy();
-        {
-            let o = out.get_mut()?;
-            o.set_pts(buffer.pts());
-            o.set_dts(buffer.dts());
-            o.set_duration(buffer.duration());
-            o.set_offset(buffer.offset());
-            o.set_offset_end(buffer.offset_end());
-            o.set_flags(buffer.flags());
-        }
-        Some(out)
+        cache.as_ref().map(|(_, content)| content.clone())
     }
+}
+
+/// `content` (its memory shared) with the timing, offsets and flags of `buffer`.
+fn with_timing(content: gst::Buffer, buffer: &gst::BufferRef) -> gst::Buffer {
+    let mut out = content.copy();
+    if let Some(o) = out.get_mut() {
+        o.set_pts(buffer.pts());
+        o.set_dts(buffer.dts());
+        o.set_duration(buffer.duration());
+        o.set_offset(buffer.offset());
+        o.set_offset_end(buffer.offset_end());
+        o.set_flags(buffer.flags());
+    }
+    out
 }
 
 /// A black frame for raw video `caps`, `size` bytes long (the frame size of the caps' default
@@ -276,5 +286,24 @@ mod tests {
         assert_eq!(plane(&out, &c, 0)[..2], [16, 128]);
         mute.set_enabled(true);
         assert!(mute.replace(Some(c), &input).is_none());
+    }
+
+    /// A padded buffer (larger than the caps' frame) or one before caps never passes through:
+    /// zeros of its size replace it.
+    #[test]
+    fn what_cannot_be_blacked_out_is_zeroed() {
+        let c = caps("video/x-raw,format=YUY2,width=4,height=2,framerate=30/1");
+        let mute = Mute::new(Kind::Video, false);
+        let mut padded = gst::Buffer::from_slice(vec![200u8; 24]);
+        padded
+            .get_mut()
+            .unwrap()
+            .set_pts(gst::ClockTime::from_mseconds(7));
+        for caps in [Some(c), None] {
+            let out = mute.replace(caps, &padded).unwrap();
+            assert_eq!(out.size(), 24);
+            assert_eq!(out.pts(), padded.pts());
+            assert!(out.map_readable().unwrap().iter().all(|&b| b == 0));
+        }
     }
 }

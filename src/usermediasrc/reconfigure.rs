@@ -187,7 +187,7 @@ impl Reconfigure<'_> {
                 Err(_) => (),
             }
         }
-        let chain = result?;
+        result?;
         gst::info!(
             CAT,
             obj = self.ctx.element,
@@ -196,7 +196,6 @@ impl Reconfigure<'_> {
             cfg.native,
             started.elapsed()
         );
-        drop(chain);
         Ok(())
     }
 

@@ -435,6 +435,8 @@ impl Swap<'_> {
             })));
         }
         match probation.wait(FIRST_BUFFER_TIMEOUT, self.playing) {
+            // Not PLAYING: a live source delivers nothing yet; its first buffer comes with
+            // PLAYING, like the other chains'.
             Settled::Flowing | Settled::Stopped => Ok(()),
             Settled::Failed(e) => Err(broken(e)),
             Settled::TimedOut => Err(broken(UserMediaError::Abort(format!(

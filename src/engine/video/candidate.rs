@@ -18,7 +18,7 @@ use crate::engine::{ConstraintSet, Device, MediaError, NumConstraint, StrConstra
 /// Chromium's `kMinDeviceCaptureFrameRate` (DBL_MIN): the lowest frame rate of any format.
 pub(crate) const MIN_FRAME_RATE: f64 = f64::MIN_POSITIVE;
 /// Chromium's `media::limits::kMaxFramesPerSecond`.
-const MAX_FRAME_RATE: f64 = 1000.0;
+pub(crate) const MAX_FRAME_RATE: f64 = 1000.0;
 
 /// Rescale options (C2.1): bit set when the option is still allowed.
 pub(crate) const NATIVE: u8 = 1;

@@ -9,7 +9,7 @@
 //! Capture ranges and lists as concrete native values (D3): Chromium only knows discrete
 //! formats, so a range is replaced by its ends and by the values the constraints point at.
 
-use super::candidate::{Num, Nums};
+use super::candidate::{MAX_FRAME_RATE, Num, Nums};
 use super::sets::{MAX_DIMENSION, clamp};
 use crate::engine::{ValueSet, VideoMode};
 
@@ -31,9 +31,15 @@ pub(crate) fn native_dimension(v: f64) -> i64 {
     if v - t as f64 >= 0.5 { t + 1 } else { t }
 }
 
-/// A native frame rate; anything that is not a positive finite number is "unknown" (D4).
+/// A native frame rate; anything that is not a positive finite number is "unknown" (D4), and
+/// so is a rate above Chromium's 1000 fps ceiling, where it would be an invalid capture format
+/// (the track's frame-rate bounds ignore anything above it, so it could not be held to them).
 pub(crate) fn native_rate(v: f64) -> f64 {
-    if v.is_finite() && v > 0.0 { v } else { 0.0 }
+    if v.is_finite() && v > 0.0 && v <= MAX_FRAME_RATE {
+        v
+    } else {
+        0.0
+    }
 }
 
 /// The values capture ranges are expanded around: every bound and ideal of the property in

@@ -1031,6 +1031,26 @@ fn unknown_frame_rate_device() {
     assert_eq!((p.mode, p.native_frame_rate), (1, 0.1));
 }
 
+#[test]
+fn a_rate_above_the_ceiling_is_unknown() {
+    // 54180 fps is no valid capture format; a maximum above the 1000 fps ceiling is ignored,
+    // so reporting the rate would break a required maximum that no dropping can honour.
+    let devices = vec![camera("fast", None, vec![raw(640.0, 480.0, 54180.0)])];
+    let p = select_on(
+        &devices,
+        ConstraintSet {
+            frame_rate: max(24040.0),
+            ..Default::default()
+        },
+    );
+    assert_eq!((p.native_frame_rate, p.settings.frame_rate), (0.0, 0.0));
+    assert_eq!(p.max_frame_rate, None);
+    // 1000 itself is a rate.
+    let devices = vec![camera("fast", None, vec![raw(640.0, 480.0, 1000.0)])];
+    let p = select_on(&devices, ConstraintSet::default());
+    assert_eq!(p.settings.frame_rate, 1000.0);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Errors
 
