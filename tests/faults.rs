@@ -26,6 +26,9 @@ const DEVICES: &str = r#"[
    "caps": "video/x-raw,format=I420,width=352,height=288,framerate=30/1"},
   {"kind": "videoinput", "deviceId": "cam-fail", "label": "Failing camera", "error": "fail-after:10",
    "caps": "video/x-raw,format=I420,width=160,height=120,framerate=30/1"},
+  {"kind": "videoinput", "deviceId": "cam-fail2", "label": "Failing two-mode camera",
+   "error": "fail-after:10",
+   "caps": "video/x-raw,format=I420,width=176,height=144,framerate=30/1; video/x-raw,format=I420,width=352,height=288,framerate=30/1"},
   {"kind": "audioinput", "deviceId": "mic0", "label": "Microphone",
    "caps": "audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=1"}
 ]"#;
@@ -168,34 +171,7 @@ fn a_source_failing_mid_stream_gives_one_error() {
             gst::PadProbeReturn::Ok
         });
     pipeline.set_state(gst::State::Playing).unwrap();
-    let bus = pipeline.bus().unwrap();
-    let started = Instant::now();
-    let mut errors = Vec::new();
-    let mut ended = Vec::new();
-    let mut first_error_at = None;
-    // Collect for a while after the first error or track-ended, to catch duplicates.
-    while started.elapsed() < Duration::from_secs(10)
-        && first_error_at.is_none_or(|t: Instant| t.elapsed() < Duration::from_millis(1500))
-    {
-        let Some(msg) = bus.timed_pop(gst::ClockTime::from_mseconds(50)) else {
-            continue;
-        };
-        match msg.view() {
-            gst::MessageView::Error(e) => {
-                let d = e.details().map(|d| d.to_owned());
-                errors.push((e.error(), d));
-                first_error_at.get_or_insert_with(Instant::now);
-            }
-            gst::MessageView::Element(e)
-                if e.structure()
-                    .is_some_and(|s| s.name() == "usermedia-track-ended") =>
-            {
-                ended.push(e.structure().unwrap().to_owned());
-                first_error_at.get_or_insert_with(Instant::now);
-            }
-            _ => (),
-        }
-    }
+    let (errors, ended) = failures(&pipeline.bus().unwrap(), Duration::from_millis(1500));
     let stop = Instant::now();
     pipeline.set_state(gst::State::Null).unwrap();
     let stop_took = stop.elapsed();
@@ -223,6 +199,90 @@ fn a_source_failing_mid_stream_gives_one_error() {
         assert!(gerror.matches(gst::ResourceError::Failed), "{gerror:?}");
     }
     assert!(stop_took < Duration::from_secs(2), "{stop_took:?}");
+}
+
+type Failures = (
+    Vec<(glib::Error, Option<gst::Structure>)>,
+    Vec<gst::Structure>,
+);
+
+/// The errors and `usermedia-track-ended` messages on `bus`, collected until `quiet` after the
+/// first of them (to catch duplicates), or for 10 s when none comes.
+fn failures(bus: &gst::Bus, quiet: Duration) -> Failures {
+    let started = Instant::now();
+    let (mut errors, mut ended) = (Vec::new(), Vec::new());
+    let mut first_at = None;
+    while started.elapsed() < Duration::from_secs(10)
+        && first_at.is_none_or(|t: Instant| t.elapsed() < quiet)
+    {
+        let Some(msg) = bus.timed_pop(gst::ClockTime::from_mseconds(50)) else {
+            continue;
+        };
+        match msg.view() {
+            gst::MessageView::Error(e) => {
+                errors.push((e.error(), e.details().map(|d| d.to_owned())));
+                first_at.get_or_insert_with(Instant::now);
+            }
+            gst::MessageView::Element(e)
+                if e.structure()
+                    .is_some_and(|s| s.name() == "usermedia-track-ended") =>
+            {
+                ended.push(e.structure().unwrap().to_owned());
+                first_at.get_or_insert_with(Instant::now);
+            }
+            _ => (),
+        }
+    }
+    (errors, ended)
+}
+
+/// A runtime error belongs to the chain that posted it: when applyConstraints moves the track
+/// to a new chain on the same device while the error waits for the unplug grace, the old
+/// chain's error is not posted. The new chain fails in turn, and only its error arrives.
+#[test]
+fn an_error_of_a_replaced_chain_is_not_posted() {
+    init();
+    let _watchdog = Watchdog::new("replaced chain error", Duration::from_secs(30));
+    let pipeline = gst::Pipeline::new();
+    let src = gst::ElementFactory::make("usermediasrc")
+        .property(
+            "constraints",
+            "{video: {deviceId: {exact: 'cam-fail2'}, width: {max: 176}}}",
+        )
+        .build()
+        .unwrap();
+    let sink = add_with_one_sink(&pipeline, &src);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let seen = AtomicUsize::new(0);
+    sink.static_pad("sink")
+        .unwrap()
+        .add_probe(gst::PadProbeType::BUFFER, move |_, _| {
+            if seen.fetch_add(1, Ordering::SeqCst) == 9 {
+                let _ = tx.send(());
+            }
+            gst::PadProbeReturn::Ok
+        });
+    pipeline.set_state(gst::State::Playing).unwrap();
+    // The tenth buffer is the last of the first chain; the error comes with the eleventh,
+    // 33 ms later, and then waits 1.5 s for the device to disappear. The change is made in
+    // between (a source slower than that only makes this test pass without proving anything).
+    rx.recv_timeout(Duration::from_secs(10))
+        .expect("ten buffers");
+    std::thread::sleep(Duration::from_millis(500));
+    let bus = pipeline.bus().unwrap();
+    src.set_property(
+        "constraints",
+        "{video: {deviceId: {exact: 'cam-fail2'}, width: {min: 352}}}",
+    );
+    let settings: serde_json::Value =
+        serde_json::from_str(&src.property::<String>("settings")).unwrap();
+    assert_eq!(settings["video"]["width"], 352, "{settings}");
+    // Well past both graces: the first chain's error (due about 1.5 s after it) would be here.
+    let (errors, ended) = failures(&bus, Duration::from_millis(2500));
+    pipeline.set_state(gst::State::Null).unwrap();
+    println!("faults: replaced chain: errors {errors:?}, track-ended {ended:?}");
+    assert!(ended.is_empty(), "{ended:?}");
+    assert_eq!(errors.len(), 1, "one error, the new chain's: {errors:?}");
 }
 
 #[test]

@@ -665,7 +665,7 @@ impl Controller {
         let current = lock(&self.running)
             .as_ref()
             .filter(|r| r.session() == session)
-            .is_some_and(|r| r.release_error(kind, device_id));
+            .is_some_and(|r| r.release_error(kind, device_id, suspect.generation));
         let mut outcome = Outcome::default();
         if current {
             outcome.errors.push((error.clone(), Severity::Error));

@@ -166,6 +166,7 @@ impl Running {
             t.config = cfg.clone();
             if chain.is_some() {
                 t.chain = chain;
+                t.generation += 1;
             }
         }
     }
@@ -181,6 +182,7 @@ impl Running {
             t.shared.hold_eos.store(false, Ordering::SeqCst);
         }
         t.chain = chain;
+        t.generation += 1;
     }
 
     /// Ends the `kind` track: returns its chain, pad, device and whether it was active.
@@ -208,11 +210,12 @@ impl Running {
             .collect()
     }
 
-    /// A runtime error of the `kind` track on `device_id` is to be posted after all: its EOS
-    /// may pass again. False when that track no longer runs on that device.
-    pub fn release_error(&self, kind: Kind, device_id: &str) -> bool {
+    /// A runtime error of the `kind` track's chain `generation` on `device_id` is to be posted
+    /// after all: its EOS may pass again. False when that chain no longer runs (a swap replaced
+    /// it, even on the same device).
+    pub fn release_error(&self, kind: Kind, device_id: &str, generation: u64) -> bool {
         self.track(kind)
-            .filter(|t| t.device_id() == device_id)
+            .filter(|t| t.device_id() == device_id && t.generation == generation)
             .map(|t| t.shared.hold_eos.store(false, Ordering::SeqCst))
             .is_some()
     }
@@ -255,6 +258,7 @@ impl Running {
         let event = Event::SourceError {
             kind: track.kind,
             device_id,
+            generation: track.generation,
             error: e.clone(),
         };
         if self.events.send(event).is_err() {

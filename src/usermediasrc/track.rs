@@ -60,6 +60,9 @@ pub(super) struct Track {
     pub chain: Option<Chain>,
     /// The device went away (or could not be reopened): no chain, EOS was sent.
     pub ended: bool,
+    /// Counts the chains this track has had: a runtime error belongs to the chain that posted
+    /// it, not to a later one on the same device.
+    pub generation: u64,
 }
 
 impl Track {
@@ -110,6 +113,7 @@ impl Track {
             shared,
             chain: Some(chain),
             ended: false,
+            generation: 0,
         })
     }
 

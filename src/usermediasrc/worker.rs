@@ -33,6 +33,8 @@ pub(super) enum Event {
     SourceError {
         kind: Kind,
         device_id: String,
+        /// The chain that posted it (`Track::generation`).
+        generation: u64,
         error: UserMediaError,
     },
     /// PLAYING was reached with an applyConstraints waiting for it.
@@ -52,6 +54,7 @@ pub(super) trait Live: Send + Sync {
 pub(super) struct Suspect {
     pub kind: Kind,
     pub device_id: String,
+    pub generation: u64,
     pub error: UserMediaError,
     deadline: Instant,
 }
@@ -93,6 +96,7 @@ fn run(live: &dyn Live, session: u64, rx: mpsc::Receiver<Event>) {
             Some(Event::SourceError {
                 kind,
                 device_id,
+                generation,
                 error,
             }) => {
                 if device::find(&device_id).is_none() {
@@ -101,6 +105,7 @@ fn run(live: &dyn Live, session: u64, rx: mpsc::Receiver<Event>) {
                     suspects.push(Suspect {
                         kind,
                         device_id,
+                        generation,
                         error,
                         deadline: Instant::now() + UNPLUG_GRACE,
                     });
