@@ -236,11 +236,14 @@ pub fn create_source(
     let screen = match capture {
         Capture::Region { screen, .. } | Capture::Window { screen, .. } => *screen,
     };
-    let display = display
+    // Without a name ximagesrc opens $DISPLAY itself (and there is no screen to pick).
+    if let Some(display) = display
         .map(str::to_string)
         .or_else(|| std::env::var("DISPLAY").ok())
-        .unwrap_or_default();
-    src.set_property("display-name", screen_name(&display, screen));
+        .filter(|d| !d.is_empty())
+    {
+        src.set_property("display-name", screen_name(&display, screen));
+    }
     src.set_property("use-damage", false);
     src.set_property("show-pointer", show_pointer);
     match capture {

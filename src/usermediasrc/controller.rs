@@ -6,7 +6,8 @@
 //
 // SPDX-License-Identifier: MPL-2.0
 
-//! The controller: the only owner and writer of the running state.
+//! The controller: the only owner of the running state, which it changes only through
+//! [`Running`]'s methods (session.rs).
 //!
 //! It runs getUserMedia (READY→PAUSED), applyConstraints (`constraints` set while running),
 //! unplug and failover, and teardown (PAUSED→READY). Each returns an [`Outcome`] — errors,
@@ -232,6 +233,17 @@ impl Controller {
         let env = Environment::of(&ctx.element, ctx.options.echo_probe.as_deref());
         let configs = decide::decide(&ctx.element, &constraints, &entries, &env)
             .map_err(with_setup_problem)?;
+        gst::info!(
+            CAT,
+            obj = ctx.element,
+            "getUserMedia {text} over {} devices: {}",
+            entries.len(),
+            configs
+                .iter()
+                .map(|c| format!("{:?} on {}", c.kind(), c.device_id()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
         if excluded.is_empty() {
             if ctx.options.permission == Permission::Prompt {
                 permission::ask(

@@ -71,7 +71,7 @@ impl ObjectImpl for UserMediaSrc {
             vec![
                 glib::ParamSpecString::builder("constraints")
                     .nick("Constraints")
-                    .blurb("MediaStreamConstraints as JSON or as a JavaScript object literal, e.g. {video: {width: {min: 1280}, frameRate: 30}, audio: true}. Setting it while PAUSED or PLAYING applies the new constraints to the running tracks (applyConstraints): the caps change without stopping, the device is reopened only when its native mode changes, and a changed deviceId/groupId constraint may switch to another device on the same pad. On failure a warning with usermedia-error details is posted and the old constraints and settings stay.")
+                    .blurb("MediaStreamConstraints as JSON or as a JavaScript object literal, e.g. {video: {width: {min: 1280}, frameRate: 30}, audio: true}. Setting it while PAUSED or PLAYING applies the new constraints to the running tracks (applyConstraints): the caps change without stopping, the device is reopened only when its native mode changes, and a changed deviceId, groupId or facingMode constraint may switch to another device on the same pad. On failure a warning with usermedia-error details is posted and the old constraints and settings stay.")
                     .default_value(Some(DEFAULT_CONSTRAINTS))
                     .mutable_playing()
                     .build(),
@@ -217,7 +217,7 @@ impl ElementImpl for UserMediaSrc {
             gst::subclass::ElementMetadata::new(
                 "User media source",
                 "Source/Audio/Video",
-                "Camera and microphone chosen by getUserMedia() constraints. Errors (and warnings of a failed applyConstraints) carry a \"usermedia-error\" details structure (name, message, constraint); element messages: usermedia-permission (state), usermedia-capture (kind, deviceId, active), usermedia-devicechange (change, kind, deviceId, label, groupId), usermedia-track-ended (kind, deviceId, reason), usermedia-failover (kind, from, to). With permission=prompt, request-permission gets a \"usermedia-permission-request\" structure (video, audio, video-label, audio-label) and returns TRUE to grant",
+                "Camera and microphone chosen by getUserMedia() constraints. Errors (and warnings of a failed applyConstraints) carry a \"usermedia-error\" details structure (name, message, constraint); unknown constraint keys are WARNINGs with \"usermedia-warning\" details (key, suggestion); element messages: usermedia-permission (state), usermedia-capture (kind, deviceId, active), usermedia-devicechange (change, kind, deviceId, label, groupId), usermedia-track-ended (kind, deviceId, reason), usermedia-failover (kind, from, to). With permission=prompt, request-permission gets a \"usermedia-permission-request\" structure (video, audio, video-label, audio-label) and returns TRUE to grant",
                 "The usermediasrc authors",
             )
         });

@@ -22,12 +22,14 @@
  *
  * While PAUSED or PLAYING the tracks are live. Setting `constraints` is applyConstraints: a new
  * size or rate on the same native mode only changes caps, a new native mode reopens the device,
- * and a changed deviceId/groupId constraint may switch to another device behind the same pad;
- * a failure posts a WARNING (usermedia-error details) and the old settings keep flowing. Once
- * permission is granted, device hot-plug is posted as usermedia-devicechange; unplugging a
- * device in use posts usermedia-track-ended and sends EOS on its pad, or, with `failover`,
- * continues on another device (usermedia-failover). `video-enabled` / `audio-enabled` replace
- * the content with black frames / silence (same caps and timestamps) while false.
+ * and a changed deviceId, groupId or facingMode constraint may switch to another device behind
+ * the same pad; a failure posts a WARNING (usermedia-error details) and the old settings keep
+ * flowing. Unknown constraint keys are ignored and posted as WARNINGs with usermedia-warning
+ * details. Once permission is granted, device hot-plug is posted as usermedia-devicechange;
+ * unplugging a device in use posts usermedia-track-ended and sends EOS on its pad, or, with
+ * `failover`, continues on another device (usermedia-failover). `video-enabled` /
+ * `audio-enabled` replace the content with black frames / silence (same caps and timestamps)
+ * while false.
  */
 use gst::glib;
 use gst::prelude::*;
