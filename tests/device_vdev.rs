@@ -160,3 +160,89 @@ fn unplug_and_replug_a_camera() {
     device::unsubscribe(sub);
     theirs.stop();
 }
+
+/// Set in the environment of `no_sound_server_child`.
+const NO_SERVER_CHILD_ENV: &str = "USERMEDIA_VDEV_NO_SERVER_CHILD";
+
+/// The largest absolute F32 sample of `sample`.
+fn peak(sample: &gst::Sample) -> f32 {
+    let map = sample.buffer().unwrap().map_readable().unwrap();
+    map.as_slice()
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]).abs())
+        .fold(0.0, f32::max)
+}
+
+/// System audio is the default output's monitor: silence until something plays through the
+/// default sink, then what plays (a 0.5 sine here).
+#[test]
+fn system_audio_is_what_the_default_output_plays() {
+    let Some((_instance, _lock)) = vdev_running() else {
+        return;
+    };
+    let audio = device::system_audio::default_monitor().unwrap_or_else(|e| panic!("{e}"));
+    assert!(audio.device_id.ends_with(".monitor"), "{audio:?}");
+    assert!(audio.label.starts_with("Monitor of"), "{audio:?}");
+    // Not a microphone.
+    assert!(
+        device::enumerate()
+            .iter()
+            .all(|e| !e.info.device_id.ends_with(&audio.device_id)),
+        "{audio:?} listed as a device"
+    );
+    let src = audio.create_source("system").unwrap();
+    let caps = common::device::caps("audio/x-raw,format=F32LE,rate=48000,channels=2");
+    let capture = Capture::new(&src, &caps, &[]);
+    capture.play();
+    assert_eq!(peak(&capture.pull(Duration::from_secs(10))), 0.0);
+
+    let player = gst::parse::launch(
+        "audiotestsrc is-live=true wave=sine freq=1000 volume=0.5 ! audioconvert ! pulsesink",
+    )
+    .unwrap();
+    player.set_state(gst::State::Playing).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut loudest = 0.0f32;
+    while Instant::now() < deadline && loudest < 0.4 {
+        loudest = loudest.max(peak(&capture.pull(Duration::from_secs(10))));
+    }
+    player.set_state(gst::State::Null).unwrap();
+    assert!((0.4..=0.6).contains(&loudest), "peak {loudest}");
+}
+
+/// Without a sound server, system audio says so instead of failing later.
+#[test]
+fn no_sound_server_is_explained() {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "no_sound_server_child",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env(NO_SERVER_CHILD_ENV, "1")
+        .env("PULSE_SERVER", "unix:/nonexistent/usermedia/native")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("no PulseAudio or PipeWire sound server answered"),
+        "{stdout}"
+    );
+}
+
+#[test]
+#[ignore = "runs in the child process of no_sound_server_is_explained"]
+fn no_sound_server_child() {
+    if std::env::var_os(NO_SERVER_CHILD_ENV).is_none() {
+        return;
+    }
+    gst::init().unwrap();
+    let e = device::system_audio::default_monitor().expect_err("no server");
+    println!("{e}");
+}

@@ -13,6 +13,8 @@
 //! - [`caps`]: device caps ↔ engine native modes and fully fixed caps.
 //! - [`identity`]: stable deviceId / groupId / facingMode.
 //! - [`fake`]: `usermediafakedeviceprovider` and `usermediafakesrc` (`GST_USERMEDIA_FAKE_DEVICES`).
+//! - [`x11`], [`system_audio`]: what screen capture captures: an X server's surfaces, and what
+//!   the default output plays.
 //!
 //! Debug category: `usermediadevice`.
 
@@ -25,6 +27,7 @@ mod entries;
 pub mod fake;
 pub mod identity;
 pub mod monitor;
+pub mod system_audio;
 pub mod x11;
 
 pub use monitor::{
