@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MPL-2.0
 # Benchmarks usermediasrc against the equivalent hand-written pipelines on the same devices
-# (examples/bench_pipeline.rs): fake devices always, the PipeWire virtual cameras of tests/vdev
-# when they can be started. Prints a markdown table; --write also puts it into BENCHMARKS.md.
+# (examples/bench_pipeline/): fake devices always, the PipeWire virtual cameras of tests/vdev
+# when they can be started, and screen capture on a private 1920x1080 Xvfb when Xvfb is
+# installed. Prints a markdown table; --write also puts it into BENCHMARKS.md.
 #
 #   scripts/bench.sh [--write] [--no-vdev] [--quick] [--rounds N] [--cpu-rounds N]
 #                    [--cpu-seconds S] [--only GROUP,...]
@@ -30,9 +31,16 @@ done
 started=$(date +%s)
 table=$(mktemp)
 stop_vdev=0
+xvfb_pid=
+made_x11_dir=0
 cleanup() {
   rm -f "$table"
   if [ "$stop_vdev" = 1 ]; then tests/vdev/vdev.sh stop >/dev/null 2>&1 || true; fi
+  if [ -n "$xvfb_pid" ]; then
+    kill "$xvfb_pid" 2>/dev/null || true
+    wait "$xvfb_pid" 2>/dev/null || true
+  fi
+  if [ "$made_x11_dir" = 1 ]; then rmdir /tmp/.X11-unix 2>/dev/null || true; fi
 }
 trap cleanup EXIT
 
@@ -57,6 +65,26 @@ else
   unset VDEV_DIR
 fi
 unset GST_USERMEDIA_FAKE_DEVICES
+
+# A private X server for the screen-capture rows; -displayfd says its number once it is ready.
+if command -v Xvfb >/dev/null; then
+  [ -d /tmp/.X11-unix ] || made_x11_dir=1
+  fifo=$(mktemp -u "${TMPDIR:-/tmp}/usermedia-bench-x.XXXXXX")
+  mkfifo "$fifo"
+  Xvfb -displayfd 3 -br -nolisten tcp -screen 0 1920x1080x24 3>"$fifo" 2>/dev/null &
+  xvfb_pid=$!
+  read -r -t 10 xnum <"$fifo" || xnum=
+  rm -f "$fifo"
+  if [ -n "$xnum" ]; then
+    export DISPLAY=":$xnum"
+  else
+    echo "bench: Xvfb did not start; no screen-capture rows" >&2
+    unset DISPLAY
+  fi
+else
+  echo "bench: Xvfb is not installed; no screen-capture rows" >&2
+  unset DISPLAY
+fi
 
 echo "bench: load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores" >&2
 cargo run -q --release --example bench_pipeline -- --backends "$backends" "${args[@]}" | tee "$table"

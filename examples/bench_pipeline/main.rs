@@ -30,7 +30,9 @@
 //!    `videoscale ! capsfilter ! videorate drop-only=true ! capsfilter`, and against
 //!    usermediasrc's own chain written by hand (frames dropped before they are scaled);
 //! 4. applyConstraints: from setting `constraints` (640x360 → 320x180 on the same device) to the
-//!    first buffer of the new size at the sink, against changing a hand-written capsfilter.
+//!    first buffer of the new size at the sink, against changing a hand-written capsfilter;
+//! 5. screen capture (`display.rs`, when `DISPLAY` is set): `displaymediasrc` against
+//!    `ximagesrc ! videoscale ! capsfilter`, CPU per delivered frame and time to first buffer.
 //!
 //! Samples are taken in ABBA order (A first in even rounds, B first in odd ones; with three
 //! variants the order rotates). For CPU times A/B is the median of the per-round ratios, so slow
@@ -54,6 +56,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use gst::prelude::*;
+
+mod display;
 
 /// The fake devices: a native 1080p30 camera, a 720p30 camera for the scaling path, and a
 /// microphone (so the probe has both kinds to sort, as on a real machine).
@@ -185,6 +189,12 @@ fn main() {
 
 fn child(args: &[String]) {
     let what = args.first().expect("child: what to measure").as_str();
+    if what.starts_with("display-") {
+        gst::init().expect("gst init");
+        gstusermedia::plugin_register_static().expect("register the usermedia plugin");
+        display::child(what, &args[1..]);
+        return;
+    }
     let backend = backend(args.get(1).expect("child: backend"));
     gst::init().expect("gst init");
     gstusermedia::plugin_register_static().expect("register the usermedia plugin");
@@ -727,13 +737,14 @@ impl Options {
 }
 
 /// Measurement groups, for `--only`.
-const GROUPS: [&str; 6] = [
+const GROUPS: [&str; 7] = [
     "ttfb-first",
     "ttfb-warm",
     "cpu",
     "zerocopy",
     "rescale",
     "apply",
+    "display",
 ];
 
 fn usage() -> ! {
@@ -1029,6 +1040,12 @@ fn orchestrate(args: &[String]) {
             }
         };
         rows.extend(run_backend(b, &env, &opts, &mut notes));
+    }
+    if opts.runs("display") {
+        match display::rows(&opts) {
+            Ok(r) => rows.extend(r),
+            Err(note) => notes.push(note),
+        }
     }
     let load_after = loadavg();
     let elapsed = started().elapsed();
