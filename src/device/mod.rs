@@ -13,6 +13,7 @@
 //! - [`caps`]: device caps ↔ engine native modes and fully fixed caps.
 //! - [`identity`]: stable deviceId / groupId / facingMode.
 //! - [`fake`]: `usermediafakedeviceprovider` and `usermediafakesrc` (`GST_USERMEDIA_FAKE_DEVICES`).
+//! - [`display`]: display surfaces for `displaymediasrc` (fake displays, X11) and their sources.
 //!
 //! Debug category: `usermediadevice`.
 
@@ -21,6 +22,7 @@ use std::sync::LazyLock;
 use gst::glib;
 
 pub mod caps;
+pub mod display;
 mod entries;
 pub mod fake;
 pub mod identity;

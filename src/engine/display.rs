@@ -44,6 +44,14 @@ pub enum SurfaceKind {
 }
 
 impl SurfaceKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            SurfaceKind::Monitor => "monitor",
+            SurfaceKind::Window => "window",
+            SurfaceKind::Browser => "browser",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "monitor" => Some(SurfaceKind::Monitor),
