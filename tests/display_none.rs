@@ -35,3 +35,26 @@ fn no_surface_is_not_found_naming_the_backends() {
     let o = common::run_src("{video: true}", |_| {}, 2, Duration::from_secs(5));
     assert_eq!(o.error_name(), None, "{:?}", o.error);
 }
+
+#[test]
+fn gst_inspect_documents_displaymediasrc() {
+    let out = common::run_tool("gst-inspect-1.0", &["displaymediasrc"], &[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "gst-inspect failed: {text}");
+    for needle in [
+        "Source/Video/Audio",
+        "DisplayMediaStreamOptions",
+        "displaySurface",
+        "settings",
+        "capabilities",
+        "permission-timeout",
+        "request-permission",
+        "restore-token",
+        "video_%u",
+    ] {
+        assert!(
+            text.contains(needle),
+            "gst-inspect output lacks {needle:?}:\n{text}"
+        );
+    }
+}
