@@ -27,11 +27,13 @@ pub mod device;
 pub mod engine;
 mod usermediasrc;
 
+pub use usermediasrc::displaymediasrc::DisplayMediaSrc;
 pub use usermediasrc::{Permission, UserMediaSrc};
 
 fn plugin_init(plugin: &gst::Plugin) -> Result<(), glib::BoolError> {
     device::register(plugin)?;
     usermediasrc::register(plugin)?;
+    usermediasrc::displaymediasrc::register(plugin)?;
     Ok(())
 }
 

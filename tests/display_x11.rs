@@ -9,7 +9,10 @@
 //! X11 display surfaces on a real X server: Xvfb with two screens of different sizes (Xvfb
 //! 21.1 ignores `xrandr --setmonitor`, so the sizes differ per screen) and a red window on the
 //! second one. The surfaces are listed with their sizes and titles, and `ximagesrc` built for
-//! each really captures that surface's pixels.
+//! each really captures that surface's pixels; `displaymediasrc` (in `gst-launch-1.0`, with
+//! `DISPLAY` pointing at the server) captures the window or the screen.
+
+mod common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -119,6 +122,36 @@ fn grab(src: gst::Element) -> (usize, usize, Vec<u8>) {
     let frame = rx.recv_timeout(Duration::from_secs(10)).expect("a frame");
     pipeline.set_state(gst::State::Null).unwrap();
     frame
+}
+
+/// The first frame `displaymediasrc` delivers with `constraints` on `display`, as packed BGRx,
+/// through the real `gst-launch-1.0`.
+fn launch_frame(display: &str, constraints: &str, width: usize, height: usize) -> Vec<u8> {
+    let out = common::tempfile_path("frame.bgrx");
+    let location = format!("location={}", out.display());
+    let constraints = format!("constraints={constraints}");
+    let args = [
+        "-q",
+        "displaymediasrc",
+        &constraints,
+        "!",
+        "videoconvert",
+        "!",
+        "video/x-raw,format=BGRx",
+        "!",
+        "identity",
+        // identity ends the stream when the count is reached, before passing that buffer.
+        "eos-after=2",
+        "!",
+        "filesink",
+        &location,
+    ];
+    let o = common::run_tool("gst-launch-1.0", &args, &[("DISPLAY", display)]);
+    assert!(o.status.success(), "{}", common::output_text(&o));
+    let data = std::fs::read(&out).unwrap();
+    let _ = std::fs::remove_file(&out);
+    assert_eq!(data.len(), width * height * 4, "one {width}x{height} frame");
+    data
 }
 
 /// (B, G, R) at (x, y) of a packed BGRx frame.
@@ -265,5 +298,21 @@ fn monitors_and_windows_are_listed_and_captured() {
     assert_eq!((f.0, f.1), (320, 240));
     assert_eq!(pixel(&f, 0, 0), red, "(320, 240) is inside the window");
     assert_eq!(pixel(&f, 200, 100), black, "(520, 340) is outside");
+
+    // displaymediasrc: the window, whole and red; the first screen, downscaled within a max.
+    let f = (
+        320,
+        240,
+        launch_frame(&x.display, "{video: {displaySurface: 'window'}}", 320, 240),
+    );
+    assert_eq!(pixel(&f, 0, 0), red);
+    assert_eq!(pixel(&f, 160, 120), red);
+    assert_eq!(pixel(&f, 319, 239), red);
+    let f = (
+        640,
+        360,
+        launch_frame(&x.display, "{video: {width: {max: 640}}}", 640, 360),
+    );
+    assert_eq!(pixel(&f, 320, 180), black, "screen 0 is empty");
     drop(conn);
 }

@@ -13,8 +13,8 @@
 //! - [`caps`]: device caps ↔ engine native modes and fully fixed caps.
 //! - [`identity`]: stable deviceId / groupId / facingMode.
 //! - [`fake`]: `usermediafakedeviceprovider` and `usermediafakesrc` (`GST_USERMEDIA_FAKE_DEVICES`).
-//! - [`x11`], [`system_audio`]: what screen capture captures: an X server's surfaces, and what
-//!   the default output plays.
+//! - [`display`]: display surfaces for `displaymediasrc` (fake displays, X11) and their sources.
+//! - [`x11`], [`system_audio`]: an X server's surfaces, and what the default output plays.
 //!
 //! Debug category: `usermediadevice`.
 
@@ -23,6 +23,7 @@ use std::sync::LazyLock;
 use gst::glib;
 
 pub mod caps;
+pub mod display;
 mod entries;
 pub mod fake;
 pub mod identity;

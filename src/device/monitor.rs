@@ -175,6 +175,14 @@ pub fn setup_problem() -> Option<String> {
     }
 }
 
+/// The fake device provider, when the process uses fake devices.
+pub(crate) fn fake_provider() -> Option<FakeDeviceProvider> {
+    match &shared().backend {
+        Backend::Fake(provider) => Some(provider.clone()),
+        _ => None,
+    }
+}
+
 /// Whether the process uses fake devices (`GST_USERMEDIA_FAKE_DEVICES` was set at first use).
 pub fn uses_fake_devices() -> bool {
     matches!(shared().backend, Backend::Fake(_))

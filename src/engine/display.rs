@@ -19,7 +19,9 @@
 
 use serde::Serialize;
 
-use super::constraints::{BoolConstraint, ConstraintSet, NumConstraint, StrConstraint};
+use super::constraints::{
+    BoolConstraint, ConstraintSet, NumConstraint, StrConstraint, TrackConstraints,
+};
 use super::error::MediaError;
 use super::model::ValueSet;
 use super::plan::Range;
@@ -42,6 +44,14 @@ pub enum SurfaceKind {
 }
 
 impl SurfaceKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            SurfaceKind::Monitor => "monitor",
+            SurfaceKind::Window => "window",
+            SurfaceKind::Browser => "browser",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "monitor" => Some(SurfaceKind::Monitor),
@@ -165,6 +175,17 @@ impl DisplayVideo {
             logical_surface: logical_surface.and_then(|c| c.ideal),
         })
     }
+}
+
+/// `DisplayMediaStreamOptions` once parsed and checked (`parse::parse_display`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DisplayOptions {
+    /// The video track: always requested (an audio-only request is a TypeError).
+    pub video: DisplayVideo,
+    /// The audio constraints when audio is requested (`true` is an empty set).
+    pub audio: Option<TrackConstraints>,
+    /// `systemAudio`: `Some(true)` for `include`, `Some(false)` for `exclude`.
+    pub system_audio: Option<bool>,
 }
 
 /// The order in which surfaces are offered: those of the preferred `displaySurface` first,

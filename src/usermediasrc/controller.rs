@@ -48,18 +48,20 @@ use gst::prelude::*;
 
 use super::context::Ctx;
 use super::debug::CAT;
-use super::decide::{self, Environment, TrackConfig};
+use super::decide::{self, Environment, Origin, TrackConfig};
 use super::error::{Severity, UserMediaError};
 use super::oplock::lock;
 use super::oplock::{Acquire, OpGuard, OpLock};
 use super::outcome::Outcome;
 use super::permission::{self, Permission};
 use super::reconfigure::Reconfigure;
-use super::session::{Deferred, Route, Running};
+use super::request::{self, Flavor, Request};
+use super::session::{Deferred, Listening, Route, Running};
 use super::track::{Chain, Track};
-use super::worker::{self, Event, Suspect};
+use super::worker::{self, Event, Present, Suspect};
+use crate::device::display::{self, DisplaySurface};
 use crate::device::{self, DeviceChange, DeviceChangeKind, DeviceEntry};
-use crate::engine::{self, Kind};
+use crate::engine::Kind;
 
 /// How long `constraints` waits for another operation to finish.
 const APPLY_WAIT: Duration = Duration::from_secs(30);
@@ -81,11 +83,14 @@ pub(super) struct Controller {
     pending: Mutex<Option<String>>,
     /// Set by the handler wrapper of `connect_request_permission` when the handler panicked.
     permission_panic: Mutex<Option<String>>,
+    /// getUserMedia or getDisplayMedia.
+    flavor: Flavor,
 }
 
 impl Controller {
-    pub fn new(constraints: &str) -> Self {
+    pub fn new(constraints: &str, flavor: Flavor) -> Self {
         Controller {
+            flavor,
             running: Mutex::new(None),
             ops: OpLock::default(),
             constraints: Mutex::new(constraints.into()),
@@ -214,7 +219,7 @@ impl Controller {
         outcome: &mut Outcome,
     ) -> Result<(), UserMediaError> {
         let text = self.constraints();
-        let (constraints, warnings) = engine::parse::parse_with_warnings(&text)?;
+        let (request, warnings) = self.flavor.parse(&text)?;
         if excluded.is_empty() {
             outcome.warnings.extend(warnings);
         }
@@ -225,19 +230,31 @@ impl Controller {
                 "permission to capture was denied (permission=denied)".into(),
             ));
         }
-        // Only the providers of the requested kinds are started.
-        let entries: Vec<DeviceEntry> = device::enumerate_kinds(&decide::kinds(&constraints))
-            .into_iter()
-            .filter(|e| !excluded.contains(&e.info.device_id))
-            .collect();
-        let env = Environment::of(&ctx.element, ctx.options.echo_probe.as_deref());
-        let configs = decide::decide(&ctx.element, &constraints, &entries, &env)
-            .map_err(with_setup_problem)?;
+        let configs = match &request {
+            Request::User(constraints) => {
+                // Only the providers of the requested kinds are started.
+                let entries: Vec<DeviceEntry> =
+                    device::enumerate_kinds(&decide::kinds(constraints))
+                        .into_iter()
+                        .filter(|e| !excluded.contains(&e.info.device_id))
+                        .collect();
+                let env = Environment::of(&ctx.element, ctx.options.echo_probe.as_deref());
+                decide::decide(&ctx.element, constraints, &entries, &env)
+                    .map_err(with_setup_problem)?
+            }
+            Request::Display(options) => {
+                let surfaces: Vec<DisplaySurface> = display::surfaces()
+                    .map_err(UserMediaError::NotFound)?
+                    .into_iter()
+                    .filter(|s| !excluded.contains(&s.surface.id))
+                    .collect();
+                request::decide_display(&ctx.element, options, surfaces)?
+            }
+        };
         gst::info!(
             CAT,
             obj = ctx.element,
-            "getUserMedia {text} over {} devices: {}",
-            entries.len(),
+            "getUserMedia {text}: {}",
             configs
                 .iter()
                 .map(|c| format!("{:?} on {}", c.kind(), c.device_id()))
@@ -277,15 +294,12 @@ impl Controller {
         }
         let pads: Vec<gst::GhostPad> = tracks.iter().map(|t| t.pad.clone()).collect();
         let (events, rx) = mpsc::channel();
-        let forward = Mutex::new(events.clone());
-        let subscription = device::subscribe(move |change| {
-            let _ = lock(&forward).send(Event::Device(change));
-        });
+        let (listening, present) = listen(&tracks, &events);
         static NEXT: AtomicU64 = AtomicU64::new(1);
         let session = NEXT.fetch_add(1, Ordering::Relaxed);
-        if let Err(e) = worker::spawn(ctx.live.clone(), session, rx) {
+        if let Err(e) = worker::spawn(ctx.live.clone(), session, rx, present) {
             // Without it, unplug and device changes would go unnoticed.
-            device::unsubscribe(subscription);
+            listening.stop();
             for t in &tracks {
                 if let Some(c) = &t.chain {
                     c.remove(ctx.bin());
@@ -295,13 +309,7 @@ impl Controller {
                 "cannot start the device-change thread: {e}"
             )));
         }
-        *lock(&self.running) = Some(Running::new(
-            session,
-            tracks,
-            constraints,
-            events,
-            subscription,
-        ));
+        *lock(&self.running) = Some(Running::new(session, tracks, request, events, listening));
         for pad in pads {
             ctx.element
                 .add_pad(&pad)
@@ -324,10 +332,10 @@ impl Controller {
     /// Removes every chain and pad and stops listening to devices; the indicators of the
     /// tracks that were on go off.
     fn teardown(&self, ctx: &Ctx, outcome: &mut Outcome) {
-        let Some(running) = lock(&self.running).take() else {
+        let Some(mut running) = lock(&self.running).take() else {
             return;
         };
-        device::unsubscribe(running.subscription());
+        running.stop_listening();
         for track in running.tracks() {
             if let Some(chain) = &track.chain {
                 chain.remove(ctx.bin());
@@ -345,8 +353,8 @@ impl Controller {
     /// The element is being disposed while running: stop hearing about devices.
     pub fn dispose(&self) {
         let running = lock(&self.running).take();
-        if let Some(r) = running {
-            device::unsubscribe(r.subscription());
+        if let Some(mut r) = running {
+            r.stop_listening();
         }
     }
 
@@ -455,7 +463,7 @@ impl Controller {
         text: &str,
         outcome: &mut Outcome,
     ) -> Result<Applied, UserMediaError> {
-        let (constraints, warnings) = engine::parse::parse_with_warnings(text)?;
+        let (constraints, warnings) = self.flavor.parse(text)?;
         outcome.warnings.extend(warnings);
         let (running, live, applied) = {
             let guard = lock(&self.running);
@@ -471,7 +479,7 @@ impl Controller {
                 .collect();
             (running, live, r.applied().clone())
         };
-        decide::check_kinds(&constraints, &running)?;
+        decide::check_kinds(&constraints.kinds(), &running)?;
         if live.is_empty() {
             if let Some(r) = lock(&self.running).as_mut() {
                 r.set_applied(constraints);
@@ -479,7 +487,17 @@ impl Controller {
             return Ok(Applied::Done);
         }
         let env = Environment::of(&ctx.element, ctx.options.echo_probe.as_deref());
-        let configs = decide::reselect(&ctx.element, &constraints, &live, &applied, &env)?;
+        let configs = match (&constraints, &applied) {
+            (Request::User(c), Request::User(applied)) => {
+                decide::reselect(&ctx.element, c, &live, applied, &env)?
+            }
+            (Request::Display(options), _) => request::reselect_display(options, &live)?,
+            (Request::User(_), Request::Display(_)) => {
+                return Err(UserMediaError::Abort(
+                    "a display track takes display options".into(),
+                ));
+            }
+        };
         if !ctx.playing() {
             // Copied out first: `fits` reads element properties, not done under `running`.
             let running: Vec<(TrackConfig, Option<Chain>)> = lock(&self.running)
@@ -620,7 +638,10 @@ impl Controller {
     /// Re-selects among the remaining devices and swaps; false when nothing else fits.
     fn fail_over(&self, ctx: &Ctx, kind: Kind, gone: &str, outcome: &mut Outcome) -> bool {
         let started = Instant::now();
-        let Some(applied) = lock(&self.running).as_ref().map(|r| r.applied().clone()) else {
+        // A display surface that went away is not replaced by another one.
+        let Some(Request::User(applied)) =
+            lock(&self.running).as_ref().map(|r| r.applied().clone())
+        else {
             return false;
         };
         let env = Environment::of(&ctx.element, ctx.options.echo_probe.as_deref());
@@ -695,4 +716,40 @@ fn with_setup_problem(e: UserMediaError) -> UserMediaError {
         }
         (e, _) => e,
     }
+}
+
+/// How the run hears that what its tracks capture went away, and how its worker tells whether
+/// a failing source's device (or surface) is still there.
+fn listen(tracks: &[Track], events: &mpsc::Sender<Event>) -> (Listening, Present) {
+    let surfaces: Vec<DisplaySurface> = tracks
+        .iter()
+        .filter_map(|t| match &t.config.origin {
+            Origin::Display(s) => Some(s.clone()),
+            Origin::Device(_) => None,
+        })
+        .collect();
+    if surfaces.is_empty() {
+        let forward = Mutex::new(events.clone());
+        let subscription = device::subscribe(move |change| {
+            let _ = lock(&forward).send(Event::Device(change));
+        });
+        return (Listening::Devices(subscription), worker::device_present());
+    }
+    let watches = surfaces
+        .iter()
+        .filter_map(|s| {
+            let forward = Mutex::new(events.clone());
+            let id = s.surface.id.clone();
+            s.source.watch(Box::new(move || {
+                let _ = lock(&forward).send(Event::SurfaceGone(id.clone()));
+            }))
+        })
+        .collect();
+    let present: Present = Box::new(move |id| {
+        surfaces
+            .iter()
+            .find(|s| s.surface.id == id)
+            .is_some_and(|s| s.source.present())
+    });
+    (Listening::Surfaces(watches), present)
 }

@@ -15,7 +15,9 @@ use gst::prelude::*;
 
 use super::debug::CAT;
 use super::error::UserMediaError;
+use crate::device::display::DisplaySurface;
 use crate::device::{self, DeviceEntry};
+use crate::engine::display::DisplayPlan;
 use crate::engine::{self, AudioPlan, Kind, MediaStreamConstraints, TrackConstraints, VideoPlan};
 
 /// What selection decided for a track, in the form each kind needs.
@@ -23,13 +25,22 @@ use crate::engine::{self, AudioPlan, Kind, MediaStreamConstraints, TrackConstrai
 pub(super) enum Plan {
     Video(VideoPlan),
     Audio(AudioPlan),
+    /// A display surface (getDisplayMedia): video, delivered by downscale and decimation.
+    Display(DisplayPlan),
+}
+
+/// What a track captures: a camera or microphone, or a display surface.
+#[derive(Clone, Debug)]
+pub(super) enum Origin {
+    Device(DeviceEntry),
+    Display(DisplaySurface),
 }
 
 /// Everything a track is built from: the device, the plan and the caps the device is opened
 /// with. `plan.device` is not meaningful here (it indexes the slice selection ran on).
 #[derive(Clone, Debug)]
 pub(super) struct TrackConfig {
-    pub entry: DeviceEntry,
+    pub origin: Origin,
     pub plan: Plan,
     pub native: gst::Caps,
     /// The webrtcechoprobe giving echo cancellation its reference (audio).
@@ -49,6 +60,7 @@ impl TrackConfig {
             Plan::Audio(p) => {
                 entry.audio_caps(p.mode, p.native_sample_rate, p.native_channel_count)
             }
+            Plan::Display(_) => Err(gst::glib::bool_error!("a device has no display plan")),
         }
         .map_err(|e| {
             UserMediaError::Abort(format!(
@@ -57,32 +69,67 @@ impl TrackConfig {
             ))
         })?;
         Ok(TrackConfig {
-            entry,
+            origin: Origin::Device(entry),
             plan,
             native,
             echo_probe,
         })
     }
 
+    /// The track capturing `surface` as `plan` says.
+    pub fn display(surface: DisplaySurface, plan: DisplayPlan) -> Self {
+        TrackConfig {
+            native: surface.source.caps(plan.native_frame_rate),
+            origin: Origin::Display(surface),
+            plan: Plan::Display(plan),
+            echo_probe: None,
+        }
+    }
+
     pub fn kind(&self) -> Kind {
         match self.plan {
-            Plan::Video(_) => Kind::Video,
+            Plan::Video(_) | Plan::Display(_) => Kind::Video,
             Plan::Audio(_) => Kind::Audio,
         }
     }
 
     pub fn device_id(&self) -> &str {
-        &self.entry.info.device_id
+        match &self.origin {
+            Origin::Device(e) => &e.info.device_id,
+            Origin::Display(s) => &s.surface.id,
+        }
+    }
+
+    pub fn label(&self) -> &str {
+        match &self.origin {
+            Origin::Device(e) => &e.info.label,
+            Origin::Display(s) => &s.surface.label,
+        }
+    }
+
+    /// The device's (or surface's) source element.
+    pub fn create_source(&self, name: &str) -> Result<gst::Element, gst::glib::BoolError> {
+        match (&self.origin, &self.plan) {
+            (Origin::Display(s), Plan::Display(p)) => {
+                s.source.create_element(name, &p.settings.cursor)
+            }
+            (Origin::Device(e), _) => device::create_source(e, name),
+            (Origin::Display(_), _) => {
+                Err(gst::glib::bool_error!("a display needs a display plan"))
+            }
+        }
     }
 
     /// Whether `other` opens the same device the same way, so that only the tail differs.
     pub fn same_opening(&self, other: &TrackConfig) -> bool {
-        let latency = match (&self.plan, &other.plan) {
+        let same = match (&self.plan, &other.plan) {
             (Plan::Audio(a), Plan::Audio(b)) => a.latency == b.latency,
             (Plan::Video(_), Plan::Video(_)) => true,
+            // The cursor is a property of the source.
+            (Plan::Display(a), Plan::Display(b)) => a.settings.cursor == b.settings.cursor,
             _ => false,
         };
-        latency && self.device_id() == other.device_id() && self.native == other.native
+        same && self.device_id() == other.device_id() && self.native == other.native
     }
 
     /// MediaTrackSettings plus the track's label and the native caps the device is opened with.
@@ -90,9 +137,10 @@ impl TrackConfig {
         let mut v = match &self.plan {
             Plan::Video(p) => to_json(&p.settings),
             Plan::Audio(p) => to_json(&p.settings),
+            Plan::Display(p) => to_json(&p.settings),
         };
         if let Some(o) = v.as_object_mut() {
-            o.insert("label".into(), self.entry.info.label.clone().into());
+            o.insert("label".into(), self.label().into());
             o.insert("deviceCaps".into(), self.native.to_string().into());
         }
         v
@@ -102,6 +150,7 @@ impl TrackConfig {
         match &self.plan {
             Plan::Video(p) => to_json(&p.capabilities),
             Plan::Audio(p) => to_json(&p.capabilities),
+            Plan::Display(p) => to_json(&p.capabilities),
         }
     }
 }
@@ -211,10 +260,9 @@ pub(super) fn reselect(
         };
         let widen = constraints_for(applied, kind)
             .is_none_or(|prev| engine::device_choice_changed(prev, tc));
-        if widen {
-            entries.extend(device::enumerate_kinds(&[kind]));
-        } else {
-            entries.push(old.entry.clone());
+        match &old.origin {
+            Origin::Device(entry) if !widen => entries.push(entry.clone()),
+            _ => entries.extend(device::enumerate_kinds(&[kind])),
         }
         match kind {
             Kind::Video => request.video = Some(tc.clone()),
@@ -257,11 +305,8 @@ pub(super) fn failover(
 
 /// applyConstraints cannot add or remove tracks: `constraints` must ask for the kinds of the
 /// `running` tracks (ended ones included).
-pub(super) fn check_kinds(
-    constraints: &MediaStreamConstraints,
-    running: &[Kind],
-) -> Result<(), UserMediaError> {
-    let requested = kinds(constraints);
+pub(super) fn check_kinds(requested: &[Kind], running: &[Kind]) -> Result<(), UserMediaError> {
+    let requested = requested.to_vec();
     let mut running = running.to_vec();
     running.sort_by_key(|k| *k == Kind::Audio);
     if requested == running {
@@ -320,6 +365,6 @@ pub(super) fn kind_key(kind: Kind) -> &'static str {
     }
 }
 
-fn to_json<T: serde::Serialize>(v: &T) -> serde_json::Value {
+pub(super) fn to_json<T: serde::Serialize>(v: &T) -> serde_json::Value {
     serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
 }

@@ -24,10 +24,10 @@
 
 use gst::prelude::*;
 
-use super::decide::{Plan, TrackConfig};
+use super::decide::{Origin, Plan, TrackConfig};
 use super::error::UserMediaError;
 use crate::device;
-use crate::engine::{AudioPath, AudioPlan, Kind, VideoPlan};
+use crate::engine::{AudioPath, AudioPlan, Crop, Kind};
 
 /// Source, native capsfilter and (compressed modes) decoder.
 #[derive(Clone, Debug)]
@@ -40,11 +40,13 @@ pub(super) struct Head {
 impl Head {
     pub fn build(cfg: &TrackConfig) -> Result<Head, UserMediaError> {
         let prefix = prefix(cfg.kind());
-        let source =
-            device::create_source(&cfg.entry, &format!("{prefix}_source")).map_err(|e| {
-                let what = match cfg.kind() {
-                    Kind::Video => "camera",
-                    Kind::Audio => "microphone",
+        let source = cfg
+            .create_source(&format!("{prefix}_source"))
+            .map_err(|e| {
+                let what = match (&cfg.plan, cfg.kind()) {
+                    (Plan::Display(_), _) => "screen capture",
+                    (_, Kind::Video) => "camera",
+                    (_, Kind::Audio) => "microphone",
                 };
                 UserMediaError::Abort(format!("cannot create the {what} element: {e}"))
             })?;
@@ -119,8 +121,8 @@ impl Tail {
     /// even when unused, in passthrough.
     pub fn build(cfg: &TrackConfig, full: bool) -> Result<Tail, UserMediaError> {
         let tail = match &cfg.plan {
-            Plan::Video(plan) => {
-                let need = VideoNeeds::of(plan);
+            Plan::Video(_) | Plan::Display(_) => {
+                let need = VideoNeeds::of(&Shape::of(cfg));
                 let rate = if need.rate {
                     let r = make("videorate", "video_rate")?;
                     r.set_property("drop-only", true);
@@ -203,8 +205,8 @@ impl Tail {
     /// it in place.
     pub fn fits(&self, cfg: &TrackConfig) -> bool {
         match (self, &cfg.plan) {
-            (Tail::Video(t), Plan::Video(plan)) => {
-                let need = VideoNeeds::of(plan);
+            (Tail::Video(t), Plan::Video(_) | Plan::Display(_)) => {
+                let need = VideoNeeds::of(&Shape::of(cfg));
                 !((need.crop && t.crop.is_none())
                     || (need.scale && t.scale.is_none())
                     || need.rate != t.rate.is_some())
@@ -239,7 +241,7 @@ impl Tail {
             return false;
         }
         match (self, &cfg.plan) {
-            (Tail::Video(t), Plan::Video(plan)) => update_video(t, plan),
+            (Tail::Video(t), Plan::Video(_) | Plan::Display(_)) => update_video(t, &Shape::of(cfg)),
             (Tail::Audio(t), Plan::Audio(plan)) => update_audio(t, plan, cfg),
             _ => return false,
         }
@@ -247,7 +249,7 @@ impl Tail {
     }
 }
 
-fn update_video(t: &VideoTail, plan: &VideoPlan) {
+fn update_video(t: &VideoTail, plan: &Shape) {
     let need = VideoNeeds::of(plan);
     if let Some(scale) = &t.scale {
         scale.filter.set_property(
@@ -314,6 +316,48 @@ fn update_audio(t: &AudioTail, plan: &AudioPlan, cfg: &TrackConfig) {
     }
 }
 
+/// The sizes and rate of a video track: a camera's plan, or a display's (never cropped).
+struct Shape {
+    width: u32,
+    height: u32,
+    native_width: u32,
+    native_height: u32,
+    crop: Option<Crop>,
+    max_frame_rate: Option<f64>,
+}
+
+impl Shape {
+    fn of(cfg: &TrackConfig) -> Shape {
+        match (&cfg.plan, &cfg.origin) {
+            (Plan::Video(p), _) => Shape {
+                width: p.width,
+                height: p.height,
+                native_width: p.native_width,
+                native_height: p.native_height,
+                crop: p.crop,
+                max_frame_rate: p.max_frame_rate,
+            },
+            (Plan::Display(p), Origin::Display(s)) => Shape {
+                width: p.width,
+                height: p.height,
+                native_width: s.surface.width,
+                native_height: s.surface.height,
+                crop: None,
+                max_frame_rate: p.max_frame_rate,
+            },
+            // Audio has no shape; nothing to scale.
+            _ => Shape {
+                width: 0,
+                height: 0,
+                native_width: 0,
+                native_height: 0,
+                crop: None,
+                max_frame_rate: None,
+            },
+        }
+    }
+}
+
 /// Which video tail elements a plan needs.
 struct VideoNeeds {
     crop: bool,
@@ -322,7 +366,7 @@ struct VideoNeeds {
 }
 
 impl VideoNeeds {
-    fn of(plan: &VideoPlan) -> Self {
+    fn of(plan: &Shape) -> Self {
         let scale = plan.width != plan.native_width || plan.height != plan.native_height;
         VideoNeeds {
             crop: scale && plan.crop.is_some(),

@@ -13,18 +13,16 @@
 use gst::glib;
 use gst::prelude::*;
 use gst::subclass::prelude::*;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{LazyLock, Mutex};
 
 use super::context::{Ctx, Options};
 use super::controller::Controller;
 use super::debug::CAT;
-use super::error::{self, Severity};
+use super::glue::{self, Glue};
 use super::oplock::lock;
 use super::outcome::Outcome;
 use super::permission::Permission;
-use super::session::Route;
-use super::worker::{Live, Suspect};
-use crate::device::DeviceChange;
+use super::request::Flavor;
 use crate::engine::Kind;
 
 const DEFAULT_CONSTRAINTS: &str = r#"{"video": true}"#;
@@ -53,7 +51,7 @@ impl Default for UserMediaSrc {
     fn default() -> Self {
         UserMediaSrc {
             options: Mutex::new(Options::default()),
-            controller: Controller::new(DEFAULT_CONSTRAINTS),
+            controller: Controller::new(DEFAULT_CONSTRAINTS, Flavor::User),
         }
     }
 }
@@ -250,87 +248,33 @@ impl ElementImpl for UserMediaSrc {
         &self,
         transition: gst::StateChange,
     ) -> Result<gst::StateChangeSuccess, gst::StateChangeError> {
-        let parent = || self.parent_change_state(transition);
-        match transition {
-            gst::StateChange::ReadyToPaused => {
-                let (res, outcome) = self.controller.start(&self.ctx(), &parent);
-                self.deliver(outcome);
-                res
-            }
-            gst::StateChange::PausedToReady => {
-                let (res, outcome) = self.controller.stop(&self.ctx(), &parent);
-                self.deliver(outcome);
-                res
-            }
-            gst::StateChange::PausedToPlaying => {
-                let res = parent();
-                if res.is_ok() {
-                    self.controller.playing();
-                }
-                res
-            }
-            _ => {
-                let res = parent();
-                self.controller.state_changed();
-                res
-            }
-        }
+        glue::change_state(self, transition)
     }
 }
 
 impl BinImpl for UserMediaSrc {
     fn handle_message(&self, msg: gst::Message) {
-        if let gst::MessageView::Error(err) = msg.view() {
-            match self
-                .controller
-                .route_child_error(self.obj().upcast_ref(), err)
-            {
-                Route::Post(e) => {
-                    e.post(self, Severity::Error);
-                    return;
-                }
-                Route::Swallow => return,
-                Route::Parent => (),
-            }
-        }
-        self.parent_handle_message(msg)
+        glue::handle_message(self, msg)
+    }
+}
+
+impl Glue for UserMediaSrc {
+    fn controller(&self) -> &Controller {
+        &self.controller
+    }
+
+    fn options(&self) -> Options {
+        lock(&self.options).clone()
     }
 }
 
 impl UserMediaSrc {
     fn ctx(&self) -> Ctx {
-        Ctx {
-            element: self.obj().clone().upcast(),
-            options: lock(&self.options).clone(),
-            live: Arc::new(WeakElement(self.obj().downgrade())),
-        }
+        glue::ctx(self)
     }
 
-    /// Posts what an operation decided, once it is over.
     fn deliver(&self, outcome: Outcome) {
-        let obj = self.obj();
-        for w in &outcome.warnings {
-            error::post_unknown_key(self, w);
-        }
-        for (e, severity) in &outcome.errors {
-            e.post(self, *severity);
-        }
-        for s in outcome.messages {
-            let _ = obj.post_message(gst::message::Element::builder(s).src(&*obj).build());
-        }
-        for pad in outcome.eos {
-            gst::info!(CAT, imp = self, "EOS on {}", pad.name());
-            if !pad.push_event(gst::event::Eos::new()) {
-                gst::debug!(CAT, imp = self, "{} did not take EOS", pad.name());
-            }
-        }
-        if outcome.latency {
-            let _ = obj.post_message(gst::message::Latency::builder().src(&*obj).build());
-        }
-        if outcome.notify {
-            obj.notify("settings");
-            obj.notify("capabilities");
-        }
+        glue::deliver(self, outcome)
     }
 
     /// Called by the handler wrapper of `connect_request_permission` when the handler panicked
@@ -342,40 +286,5 @@ impl UserMediaSrc {
             "request-permission handler panicked: {message}"
         );
         self.controller.permission_handler_panicked(message);
-    }
-
-    /// Runs a worker request on the element, if it still exists, and posts its outcome.
-    fn on_worker(
-        weak: &glib::WeakRef<super::UserMediaSrc>,
-        f: impl FnOnce(&Controller, &Ctx) -> Outcome,
-    ) -> bool {
-        let Some(obj) = weak.upgrade() else {
-            return false;
-        };
-        let imp = obj.imp();
-        let outcome = f(&imp.controller, &imp.ctx());
-        imp.deliver(outcome);
-        true
-    }
-}
-
-/// The element as its worker thread reaches it: without keeping it alive.
-struct WeakElement(glib::WeakRef<super::UserMediaSrc>);
-
-impl Live for WeakElement {
-    fn device_changed(&self, session: u64, change: &DeviceChange) -> bool {
-        UserMediaSrc::on_worker(&self.0, |c, ctx| c.on_device_change(ctx, session, change))
-    }
-
-    fn device_gone(&self, session: u64, device_id: &str) -> bool {
-        UserMediaSrc::on_worker(&self.0, |c, ctx| c.on_device_gone(ctx, session, device_id))
-    }
-
-    fn error_persisted(&self, session: u64, suspect: &Suspect) -> bool {
-        UserMediaSrc::on_worker(&self.0, |c, _| c.on_error_persisted(session, suspect))
-    }
-
-    fn carry_out_deferred(&self, session: u64) -> bool {
-        UserMediaSrc::on_worker(&self.0, |c, ctx| c.carry_out_deferred(ctx, session))
     }
 }

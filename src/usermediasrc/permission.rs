@@ -16,7 +16,7 @@ use gst::glib;
 use gst::prelude::*;
 
 use super::debug::CAT;
-use super::decide::TrackConfig;
+use super::decide::{Plan, TrackConfig};
 use super::error::UserMediaError;
 use super::oplock::OpLock;
 use super::oplock::lock;
@@ -51,14 +51,18 @@ pub(super) fn post_state(element: &gst::Element, state: &str) {
 }
 
 /// The `usermedia-permission-request` structure: which kinds, and the labels of the devices
-/// that would be opened.
+/// that would be opened; for a display, `displaySurface` too (`video-label` names the surface).
 fn request(configs: &[TrackConfig]) -> gst::Structure {
     let label = |kind| {
         configs
             .iter()
             .find(|c| c.kind() == kind)
-            .map(|c| c.entry.info.label.clone())
+            .map(|c| c.label().to_string())
     };
+    let surface = configs.iter().find_map(|c| match &c.plan {
+        Plan::Display(p) => Some(p.settings.display_surface.name()),
+        _ => None,
+    });
     let mut b = gst::Structure::builder("usermedia-permission-request")
         .field("video", label(Kind::Video).is_some())
         .field("audio", label(Kind::Audio).is_some());
@@ -67,6 +71,9 @@ fn request(configs: &[TrackConfig]) -> gst::Structure {
     }
     if let Some(l) = label(Kind::Audio) {
         b = b.field("audio-label", l);
+    }
+    if let Some(kind) = surface {
+        b = b.field("displaySurface", kind);
     }
     b.build()
 }

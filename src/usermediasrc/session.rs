@@ -16,10 +16,12 @@ use super::debug::CAT;
 use super::decide::{TrackConfig, kind_key};
 use super::error::UserMediaError;
 use super::pads::Probation;
+use super::request::Request;
 use super::track::{Chain, Track};
 use super::worker::Event;
-use crate::device::SubscriptionId;
-use crate::engine::{Kind, MediaStreamConstraints};
+use crate::device::display::Watch;
+use crate::device::{self, SubscriptionId};
+use crate::engine::Kind;
 
 enum Phase {
     /// READY→PAUSED is starting the chains: errors mean the device failed to open. The first
@@ -34,7 +36,7 @@ enum Phase {
 /// to rebuild: in PAUSED the streaming thread may be held in a sink's preroll).
 pub(super) struct Deferred {
     pub text: String,
-    pub constraints: MediaStreamConstraints,
+    pub constraints: Request,
     pub configs: Vec<TrackConfig>,
 }
 
@@ -49,27 +51,45 @@ pub(super) enum Route {
     Parent,
 }
 
+/// How a run hears that what it captures went away.
+pub(super) enum Listening {
+    /// Cameras and microphones: the shared device monitor.
+    Devices(SubscriptionId),
+    /// Display surfaces: one watch per surface (none for a backend that cannot tell).
+    Surfaces(Vec<Watch>),
+}
+
+impl Listening {
+    /// Stops listening.
+    pub fn stop(self) {
+        match self {
+            Listening::Devices(id) => device::unsubscribe(id),
+            Listening::Surfaces(watches) => drop(watches),
+        }
+    }
+}
+
 /// Everything that exists while the element runs.
 pub(super) struct Running {
     session: u64,
     tracks: Vec<Track>,
     /// The constraints the tracks were selected with.
-    applied: MediaStreamConstraints,
+    applied: Request,
     phase: Phase,
     /// A chain being brought up by a swap.
     probation: Option<Arc<Probation>>,
     deferred: Option<Deferred>,
     events: mpsc::Sender<Event>,
-    subscription: SubscriptionId,
+    listening: Option<Listening>,
 }
 
 impl Running {
     pub fn new(
         session: u64,
         tracks: Vec<Track>,
-        applied: MediaStreamConstraints,
+        applied: Request,
         events: mpsc::Sender<Event>,
-        subscription: SubscriptionId,
+        listening: Listening,
     ) -> Self {
         Running {
             session,
@@ -79,7 +99,7 @@ impl Running {
             probation: None,
             deferred: None,
             events,
-            subscription,
+            listening: Some(listening),
         }
     }
 
@@ -87,11 +107,14 @@ impl Running {
         self.session
     }
 
-    pub fn subscription(&self) -> SubscriptionId {
-        self.subscription
+    /// Stops hearing about devices or surfaces.
+    pub fn stop_listening(&mut self) {
+        if let Some(l) = self.listening.take() {
+            l.stop();
+        }
     }
 
-    pub fn applied(&self) -> &MediaStreamConstraints {
+    pub fn applied(&self) -> &Request {
         &self.applied
     }
 
@@ -132,7 +155,7 @@ impl Running {
         }
     }
 
-    pub fn set_applied(&mut self, constraints: MediaStreamConstraints) {
+    pub fn set_applied(&mut self, constraints: Request) {
         self.applied = constraints;
     }
 

@@ -29,6 +29,8 @@ const UNPLUG_GRACE: Duration = Duration::from_millis(1500);
 /// What the worker of a run is told.
 pub(super) enum Event {
     Device(DeviceChange),
+    /// A display surface in use went away.
+    SurfaceGone(String),
     /// A running track's chain posted an error.
     SourceError {
         kind: Kind,
@@ -59,18 +61,27 @@ pub(super) struct Suspect {
     deadline: Instant,
 }
 
+/// Whether the device (or surface) with this id is still there.
+pub(super) type Present = Box<dyn Fn(&str) -> bool + Send>;
+
+/// Whether a camera or microphone is still listed.
+pub(super) fn device_present() -> Present {
+    Box::new(|id| device::find(id).is_some())
+}
+
 pub(super) fn spawn(
     live: Arc<dyn Live>,
     session: u64,
     rx: mpsc::Receiver<Event>,
+    present: Present,
 ) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("usermediasrc-live".into())
-        .spawn(move || run(&*live, session, rx))
+        .spawn(move || run(&*live, session, rx, &*present))
         .map(|_| ())
 }
 
-fn run(live: &dyn Live, session: u64, rx: mpsc::Receiver<Event>) {
+fn run(live: &dyn Live, session: u64, rx: mpsc::Receiver<Event>, present: &dyn Fn(&str) -> bool) {
     let mut suspects: Vec<Suspect> = Vec::new();
     loop {
         let event = match suspects.iter().map(|s| s.deadline).min() {
@@ -93,13 +104,17 @@ fn run(live: &dyn Live, session: u64, rx: mpsc::Receiver<Event>) {
                 }
                 live.device_changed(session, &change)
             }
+            Some(Event::SurfaceGone(id)) => {
+                suspects.retain(|s| s.device_id != id);
+                live.device_gone(session, &id)
+            }
             Some(Event::SourceError {
                 kind,
                 device_id,
                 generation,
                 error,
             }) => {
-                if device::find(&device_id).is_none() {
+                if !present(&device_id) {
                     live.device_gone(session, &device_id)
                 } else {
                     suspects.push(Suspect {
@@ -119,7 +134,7 @@ fn run(live: &dyn Live, session: u64, rx: mpsc::Receiver<Event>) {
                     suspects.drain(..).partition(|s| s.deadline <= now);
                 suspects = rest;
                 due.iter().all(|s| {
-                    if device::find(&s.device_id).is_none() {
+                    if !present(&s.device_id) {
                         live.device_gone(session, &s.device_id)
                     } else {
                         live.error_persisted(session, s)

@@ -49,8 +49,21 @@ pub fn uniform(data: &[u8]) -> Option<(u8, u8)> {
 impl Live {
     /// Plays a usermediasrc (GStreamer initialised by the caller) into fakesinks.
     pub fn start(constraints: &str, configure: impl FnOnce(&gst::Element), sync: bool) -> Live {
+        Live::start_factory("usermediasrc", constraints, configure, sync)
+    }
+
+    /// [`Live::start`] for an element of `factory` (`usermediasrc`, `displaymediasrc`).
+    pub fn start_factory(
+        factory: &str,
+        constraints: &str,
+        configure: impl FnOnce(&gst::Element),
+        sync: bool,
+    ) -> Live {
         let pipeline = gst::Pipeline::new();
-        let src = super::usermediasrc(constraints);
+        let src = gst::ElementFactory::make(factory)
+            .property("constraints", constraints)
+            .build()
+            .unwrap();
         configure(&src);
         let rec: Arc<(Mutex<Rec>, Condvar)> = Arc::default();
         let created: Arc<Mutex<Vec<glib::WeakRef<gst::Element>>>> = Arc::default();

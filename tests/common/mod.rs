@@ -251,8 +251,22 @@ pub fn run_src(
     min_buffers: usize,
     timeout: Duration,
 ) -> Observed {
+    run_factory("usermediasrc", constraints, configure, min_buffers, timeout)
+}
+
+/// [`run_src`] for an element of `factory` (`usermediasrc`, `displaymediasrc`).
+pub fn run_factory(
+    factory: &str,
+    constraints: &str,
+    configure: impl FnOnce(&gst::Element),
+    min_buffers: usize,
+    timeout: Duration,
+) -> Observed {
     let pipeline = gst::Pipeline::new();
-    let src = usermediasrc(constraints);
+    let src = gst::ElementFactory::make(factory)
+        .property("constraints", constraints)
+        .build()
+        .unwrap();
     configure(&src);
     let observed = Arc::new(Mutex::new(Observed::default()));
     {

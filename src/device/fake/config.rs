@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use crate::device::CAT;
 use crate::engine::Kind;
+use crate::engine::display::SurfaceKind;
 
 pub const ENV_VAR: &str = "GST_USERMEDIA_FAKE_DEVICES";
 
@@ -88,6 +89,9 @@ pub struct FakeEntry {
     /// The device caps as given (validated to parse).
     pub caps: String,
     pub error: Option<FakeError>,
+    /// `"kind": "display"`: a display surface for displaymediasrc (its frames are video, so
+    /// `kind` is [`Kind::Video`]), never a camera.
+    pub display_surface: Option<SurfaceKind>,
 }
 
 impl FakeEntry {
@@ -96,6 +100,10 @@ impl FakeEntry {
     }
 
     /// The display name: the label, else the deviceId (devices need a non-empty name).
+    pub fn is_display(&self) -> bool {
+        self.display_surface.is_some()
+    }
+
     pub fn display_name(&self) -> &str {
         self.label
             .as_deref()
@@ -108,8 +116,11 @@ impl FakeEntry {
 #[serde(rename_all = "camelCase")]
 struct RawEntry {
     kind: String,
+    #[serde(default)]
     device_id: String,
     caps: String,
+    #[serde(default)]
+    display_surface: Option<String>,
     #[serde(default)]
     label: Option<String>,
     #[serde(default)]
@@ -138,7 +149,7 @@ pub fn parse_checked(json: &str) -> Result<(Vec<FakeEntry>, Vec<String>), String
     let mut entries: Vec<FakeEntry> = Vec::with_capacity(items.len());
     let mut skipped = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
-        let problem = match entry(item) {
+        let problem = match entry(item, i) {
             Ok(e) if entries.iter().any(|x| x.device_id == e.device_id) => {
                 format!("entry {i}: duplicate deviceId {:?}, skipped", e.device_id)
             }
@@ -154,15 +165,27 @@ pub fn parse_checked(json: &str) -> Result<(Vec<FakeEntry>, Vec<String>), String
     Ok((entries, skipped))
 }
 
-fn entry(item: serde_json::Value) -> Result<FakeEntry, String> {
-    let raw: RawEntry = serde_json::from_value(item).map_err(|e| e.to_string())?;
+fn entry(item: serde_json::Value, index: usize) -> Result<FakeEntry, String> {
+    let mut raw: RawEntry = serde_json::from_value(item).map_err(|e| e.to_string())?;
     let kind = match raw.kind.as_str() {
-        "videoinput" => Kind::Video,
+        "videoinput" | "display" => Kind::Video,
         "audioinput" => Kind::Audio,
         k => return Err(format!("unknown kind {k:?}")),
     };
+    let display_surface = match (raw.kind.as_str(), raw.display_surface.as_deref()) {
+        ("display", None) => Some(SurfaceKind::Monitor),
+        ("display", Some(s)) => Some(
+            SurfaceKind::parse(s)
+                .ok_or_else(|| format!("displaySurface {s:?} is not monitor, window or browser"))?,
+        ),
+        _ => None,
+    };
+    if raw.device_id.is_empty() && display_surface.is_some() {
+        // A display needs no deviceId in the list: it is named by its place.
+        raw.device_id = format!("display{index}");
+    }
     if raw.device_id.is_empty() {
-        return Err("empty deviceId".into());
+        return Err("missing or empty deviceId".into());
     }
     let caps =
         gst::Caps::from_str(&raw.caps).map_err(|_| format!("invalid caps {:?}", raw.caps))?;
@@ -193,6 +216,7 @@ fn entry(item: serde_json::Value) -> Result<FakeEntry, String> {
         facing_mode: raw.facing_mode.filter(|f| !f.is_empty()),
         caps: raw.caps,
         error,
+        display_surface,
     })
 }
 
@@ -278,6 +302,29 @@ mod tests {
         assert_eq!(entries[3].error, Some(FakeError::FailAfter(25)));
         assert_eq!(entries[3].error.unwrap().name(), "fail-after:25");
         assert_eq!(entries[4].error, None);
+    }
+
+    #[test]
+    fn display_entries() {
+        gst::init().unwrap();
+        let json = r#"[
+            {"kind": "display", "deviceId": "screen", "displaySurface": "monitor", "label": "Screen",
+             "caps": "video/x-raw,format=BGRx,width=1920,height=1080,framerate=[1/1,60/1]"},
+            {"kind": "display", "displaySurface": "window", "caps": "video/x-raw,width=640,height=480"},
+            {"kind": "display", "caps": "video/x-raw,width=640,height=480"},
+            {"kind": "display", "displaySurface": "tab", "caps": "video/x-raw,width=640,height=480"},
+            {"kind": "videoinput", "caps": "video/x-raw,width=640,height=480"}
+        ]"#;
+        let (entries, skipped) = parse_checked(json).unwrap();
+        let ids: Vec<_> = entries.iter().map(|e| e.device_id.as_str()).collect();
+        assert_eq!(ids, ["screen", "display1", "display2"]);
+        assert_eq!(entries[0].display_surface, Some(SurfaceKind::Monitor));
+        assert_eq!(entries[0].kind, Kind::Video);
+        assert_eq!(entries[1].display_surface, Some(SurfaceKind::Window));
+        assert_eq!(entries[2].display_surface, Some(SurfaceKind::Monitor));
+        assert_eq!(skipped.len(), 2, "{skipped:?}");
+        assert!(skipped[0].contains("\"tab\""), "{skipped:?}");
+        assert!(skipped[1].contains("deviceId"), "{skipped:?}");
     }
 
     #[test]

@@ -22,9 +22,11 @@ glib::wrapper! {
 impl FakeDevice {
     /// A device for `entry`; `is_default` marks the first entry of its kind.
     pub fn new(entry: &FakeEntry, is_default: bool) -> Result<FakeDevice, glib::BoolError> {
-        let class = match entry.kind {
-            Kind::Video => "Video/Source",
-            Kind::Audio => "Audio/Source",
+        // Displays are published as monitors, which no camera filter (`Video/Source`) matches.
+        let class = match (entry.kind, entry.is_display()) {
+            (_, true) => "Source/Monitor",
+            (Kind::Video, false) => "Video/Source",
+            (Kind::Audio, false) => "Audio/Source",
         };
         let props = gst::Structure::builder("usermedia-fake-device")
             .field("usermedia.fake", true)
@@ -32,6 +34,10 @@ impl FakeDevice {
             .field_if_some("usermedia.group-id", entry.group_id.as_deref())
             .field_if_some("usermedia.facing-mode", entry.facing_mode.as_deref())
             .field_if_some("usermedia.error", entry.error.map(|e| e.name()))
+            .field_if_some(
+                "usermedia.display-surface",
+                entry.display_surface.map(|k| k.name()),
+            )
             .field("device.api", "usermedia-fake")
             .field("is-default", is_default)
             .build();
@@ -44,6 +50,11 @@ impl FakeDevice {
             .map_err(|e| glib::bool_error!("{}", e))?;
         let _ = device.imp().entry.set(entry.clone());
         Ok(device)
+    }
+
+    /// The entry the device was made from.
+    pub fn entry(&self) -> Option<&FakeEntry> {
+        self.imp().entry.get()
     }
 }
 

@@ -29,12 +29,24 @@ impl FakeDeviceProvider {
     /// devices. In-process consumers use this instead of the provider bus: with GStreamer 1.22 a
     /// `GstDeviceMonitor` takes the provider bus over with its own sync handler, which drops the
     /// messages after forwarding them.
-    pub fn add_listener(&self, f: Listener) {
+    /// Returns an id for [`FakeDeviceProvider::remove_listener`].
+    pub fn add_listener(&self, f: Listener) -> u64 {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.imp()
             .listeners
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push(f);
+            .push((id, f));
+        id
+    }
+
+    pub fn remove_listener(&self, id: u64) {
+        self.imp()
+            .listeners
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|(i, _)| *i != id);
     }
 
     /// The devices currently published, in the order of the list (empty when not started).
@@ -82,7 +94,7 @@ mod imp {
         pub(super) published: Mutex<Vec<Published>>,
         poller: Mutex<Option<Poller>>,
         hidden: Mutex<Vec<String>>,
-        pub(super) listeners: Mutex<Vec<Listener>>,
+        pub(super) listeners: Mutex<Vec<(u64, Listener)>>,
     }
 
     #[glib::object_subclass]
@@ -101,8 +113,9 @@ mod imp {
                 || {
                     gst::subclass::DeviceProviderMetadata::new(
                         "usermedia fake devices",
-                        "Source/Audio/Video",
-                        "Fake cameras and microphones listed in GST_USERMEDIA_FAKE_DEVICES (a JSON array, or @file)",
+                        // Monitor: the displays, published as Source/Monitor devices.
+                        "Source/Audio/Video/Monitor",
+                        "Fake cameras, microphones and displays listed in GST_USERMEDIA_FAKE_DEVICES (a JSON array, or @file)",
                         "The usermediasrc authors",
                     )
                 },
@@ -177,7 +190,7 @@ mod imp {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .clone();
-            for f in listeners {
+            for (_, f) in listeners {
                 f();
             }
         }
@@ -299,15 +312,17 @@ mod imp {
         }
     }
 
-    /// Pairs each entry with whether it is the first (system default) of its kind.
+    /// Pairs each entry with whether it is the first (system default) of its kind; displays
+    /// are a kind of their own.
     fn with_defaults(entries: Vec<FakeEntry>) -> Vec<(FakeEntry, bool)> {
-        let mut seen: Vec<Kind> = Vec::new();
+        let mut seen: Vec<(Kind, bool)> = Vec::new();
         entries
             .into_iter()
             .map(|e| {
-                let first = !seen.contains(&e.kind);
+                let key = (e.kind, e.is_display());
+                let first = !seen.contains(&key);
                 if first {
-                    seen.push(e.kind);
+                    seen.push(key);
                 }
                 (e, first)
             })

@@ -17,6 +17,7 @@
 //! constraint string in a pipeline description is more likely a typo than intended coercion.
 //! Chrome's legacy `{mandatory, optional}` form is translated as Chromium did (`legacy`).
 
+mod display;
 mod keys;
 mod legacy;
 mod members;
@@ -26,6 +27,7 @@ mod value;
 mod tests;
 
 use super::{ConstraintSet, MediaError, MediaStreamConstraints, TrackConstraints};
+pub use display::parse_display;
 pub use keys::ParseWarning;
 use members::{NumKind, bool_constraint, echo_constraint, num_constraint, str_constraint};
 use value::{Value, check_depth, syntax_error, wrong_type};
@@ -56,6 +58,13 @@ pub fn parse_with_warnings(
 }
 
 fn read(input: &str) -> Result<(Value, MediaStreamConstraints), MediaError> {
+    let value = value_of(input)?;
+    let constraints = media_stream_constraints(&value)?;
+    Ok((value, constraints))
+}
+
+/// The value tree of the text, within the length and depth bounds.
+fn value_of(input: &str) -> Result<Value, MediaError> {
     if input.len() > MAX_INPUT_LEN {
         return Err(MediaError::type_error(format!(
             "constraints are {} bytes long, more than the {MAX_INPUT_LEN} accepted",
@@ -64,9 +73,7 @@ fn read(input: &str) -> Result<(Value, MediaStreamConstraints), MediaError> {
     }
     // json5 parses recursively: bound the depth before it sees the text.
     check_depth(input)?;
-    let value: Value = json5::from_str(input).map_err(|e| syntax_error(input, &e))?;
-    let constraints = media_stream_constraints(&value)?;
-    Ok((value, constraints))
+    json5::from_str(input).map_err(|e| syntax_error(input, &e))
 }
 
 fn media_stream_constraints(v: &Value) -> Result<MediaStreamConstraints, MediaError> {

@@ -1,0 +1,222 @@
+// Copyright (C) 2026 The usermediasrc authors
+//
+// This Source Code Form is subject to the terms of the Mozilla Public License, v2.0.
+// If a copy of the MPL was not distributed with this file, You can obtain one at
+// <https://mozilla.org/MPL/2.0/>.
+//
+// SPDX-License-Identifier: MPL-2.0
+
+//! The `displaymediasrc` bin: GObject glue only, on the shared controller (see
+//! [`super::super::glue`]).
+
+use std::sync::{LazyLock, Mutex};
+
+use gst::glib;
+use gst::prelude::*;
+use gst::subclass::prelude::*;
+
+use super::super::context::Options;
+use super::super::controller::Controller;
+use super::super::debug::CAT;
+use super::super::glue::{self, Glue};
+use super::super::oplock::lock;
+use super::super::permission::Permission;
+use super::super::request::Flavor;
+
+const DEFAULT_CONSTRAINTS: &str = r#"{"video": true}"#;
+const DEFAULT_PERMISSION_TIMEOUT_MS: u32 = 60_000;
+
+pub struct DisplayMediaSrc {
+    options: Mutex<Options>,
+    /// `restore-token`: kept for the desktop portal backend, which restores a choice with it.
+    restore_token: Mutex<Option<String>>,
+    controller: Controller,
+}
+
+impl Default for DisplayMediaSrc {
+    fn default() -> Self {
+        DisplayMediaSrc {
+            options: Mutex::new(Options {
+                permission: Permission::Granted,
+                permission_timeout_ms: DEFAULT_PERMISSION_TIMEOUT_MS,
+                echo_probe: None,
+                video_enabled: true,
+                audio_enabled: true,
+                failover: false,
+            }),
+            restore_token: Mutex::new(None),
+            controller: Controller::new(DEFAULT_CONSTRAINTS, Flavor::Display),
+        }
+    }
+}
+
+#[glib::object_subclass]
+impl ObjectSubclass for DisplayMediaSrc {
+    const NAME: &'static str = "GstDisplayMediaSrc";
+    type Type = super::DisplayMediaSrc;
+    type ParentType = gst::Bin;
+}
+
+impl ObjectImpl for DisplayMediaSrc {
+    fn properties() -> &'static [glib::ParamSpec] {
+        static PROPERTIES: LazyLock<Vec<glib::ParamSpec>> = LazyLock::new(|| {
+            vec![
+                glib::ParamSpecString::builder("constraints")
+                    .nick("Constraints")
+                    .blurb("DisplayMediaStreamOptions as JSON or as a JavaScript object literal, e.g. {video: {displaySurface: 'window', width: {max: 1280}, frameRate: {max: 15}}}. Only max and ideal are allowed (min, exact and advanced are a TypeError); displaySurface orders the surfaces offered and never rejects. The first surface offered is captured, downscaled keeping its aspect ratio and decimated as needed, never cropped or upscaled. Setting it while PAUSED or PLAYING applies the new constraints to the same surface.")
+                    .default_value(Some(DEFAULT_CONSTRAINTS))
+                    .mutable_playing()
+                    .build(),
+                glib::ParamSpecString::builder("settings")
+                    .nick("Settings")
+                    .blurb("JSON {\"video\": MediaTrackSettings} of the display track: deviceId, width, height, aspectRatio, frameRate, resizeMode, displaySurface, logicalSurface, cursor, plus label and deviceCaps (the caps the surface is captured with). {} before selection.")
+                    .default_value(Some("{}"))
+                    .read_only()
+                    .build(),
+                glib::ParamSpecString::builder("capabilities")
+                    .nick("Capabilities")
+                    .blurb("JSON {\"video\": MediaTrackCapabilities} of the captured surface. {} before selection.")
+                    .default_value(Some("{}"))
+                    .read_only()
+                    .build(),
+                glib::ParamSpecEnum::builder_with_default("permission", Permission::Granted)
+                    .nick("Permission")
+                    .blurb("Whether capture is allowed: granted, denied (NotAllowedError, nothing captured), or prompt: the request-permission signal decides (no handler means denied). Its argument is a usermedia-permission-request structure: video (TRUE), audio, video-label (the surface's label) and displaySurface (monitor, window or browser); return TRUE to grant.")
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecUInt::builder("permission-timeout")
+                    .nick("Permission timeout")
+                    .blurb("Milliseconds to wait for the answer of request-permission before failing with NotAllowedError. 0: wait forever.")
+                    .default_value(DEFAULT_PERMISSION_TIMEOUT_MS)
+                    .mutable_ready()
+                    .build(),
+                glib::ParamSpecString::builder("restore-token")
+                    .nick("Restore token")
+                    .blurb("Desktop portal restore token: set it before starting to restore an earlier choice without a dialog; after a grant through the portal it holds the token for the next time. Unused by the fake and X11 backends.")
+                    .mutable_ready()
+                    .build(),
+            ]
+        });
+        PROPERTIES.as_ref()
+    }
+
+    fn signals() -> &'static [glib::subclass::Signal] {
+        static SIGNALS: LazyLock<Vec<glib::subclass::Signal>> = LazyLock::new(|| {
+            vec![
+                glib::subclass::Signal::builder("request-permission")
+                    .param_types([gst::Structure::static_type()])
+                    .return_type::<bool>()
+                    .build(),
+            ]
+        });
+        SIGNALS.as_ref()
+    }
+
+    fn set_property(&self, _id: usize, value: &glib::Value, pspec: &glib::ParamSpec) {
+        match pspec.name() {
+            "constraints" => {
+                let v: Option<String> = value.get().expect("type checked upstream");
+                let v = v.unwrap_or_else(|| DEFAULT_CONSTRAINTS.into());
+                gst::info!(CAT, imp = self, "constraints set to {v}");
+                let outcome = self.controller.set_constraints(&glue::ctx(self), v);
+                glue::deliver(self, outcome);
+            }
+            "permission" => {
+                lock(&self.options).permission = value.get().expect("type checked upstream");
+            }
+            "permission-timeout" => {
+                lock(&self.options).permission_timeout_ms =
+                    value.get().expect("type checked upstream");
+            }
+            "restore-token" => {
+                *lock(&self.restore_token) = value.get().expect("type checked upstream");
+            }
+            _ => unimplemented!(),
+        }
+    }
+
+    fn property(&self, _id: usize, pspec: &glib::ParamSpec) -> glib::Value {
+        match pspec.name() {
+            "constraints" => self.controller.constraints().to_value(),
+            "permission" => lock(&self.options).permission.to_value(),
+            "permission-timeout" => lock(&self.options).permission_timeout_ms.to_value(),
+            "restore-token" => lock(&self.restore_token).to_value(),
+            "settings" => self.controller.settings_json(false).to_value(),
+            "capabilities" => self.controller.settings_json(true).to_value(),
+            _ => unimplemented!(),
+        }
+    }
+
+    fn constructed(&self) {
+        self.parent_constructed();
+        let obj = self.obj();
+        obj.set_suppressed_flags(gst::ElementFlags::SOURCE | gst::ElementFlags::SINK);
+        obj.set_element_flags(gst::ElementFlags::SOURCE);
+    }
+
+    fn dispose(&self) {
+        self.controller.dispose();
+    }
+}
+
+impl GstObjectImpl for DisplayMediaSrc {}
+
+impl ElementImpl for DisplayMediaSrc {
+    fn metadata() -> Option<&'static gst::subclass::ElementMetadata> {
+        static ELEMENT_METADATA: LazyLock<gst::subclass::ElementMetadata> = LazyLock::new(|| {
+            gst::subclass::ElementMetadata::new(
+                "Display media source",
+                "Source/Video/Audio",
+                "Screen capture chosen by getDisplayMedia() options: a monitor or window (fake displays, X11), downscaled and decimated within max/ideal, never cropped or upscaled. Same bus messages as usermediasrc: errors carry a \"usermedia-error\" details structure (name, message, constraint); usermedia-permission, usermedia-capture, usermedia-track-ended (the surface went away: then EOS). With permission=prompt, request-permission gets a \"usermedia-permission-request\" structure (video, audio, video-label, displaySurface) and returns TRUE to grant",
+                "The usermediasrc authors",
+            )
+        });
+        Some(&*ELEMENT_METADATA)
+    }
+
+    fn pad_templates() -> &'static [gst::PadTemplate] {
+        static PAD_TEMPLATES: LazyLock<Vec<gst::PadTemplate>> = LazyLock::new(|| {
+            vec![
+                gst::PadTemplate::new(
+                    "video_%u",
+                    gst::PadDirection::Src,
+                    gst::PadPresence::Sometimes,
+                    &gst::Caps::new_empty_simple("video/x-raw"),
+                )
+                .unwrap(),
+                // System audio: not captured yet.
+                gst::PadTemplate::new(
+                    "audio_%u",
+                    gst::PadDirection::Src,
+                    gst::PadPresence::Sometimes,
+                    &gst::Caps::new_empty_simple("audio/x-raw"),
+                )
+                .unwrap(),
+            ]
+        });
+        PAD_TEMPLATES.as_ref()
+    }
+
+    fn change_state(
+        &self,
+        transition: gst::StateChange,
+    ) -> Result<gst::StateChangeSuccess, gst::StateChangeError> {
+        glue::change_state(self, transition)
+    }
+}
+
+impl BinImpl for DisplayMediaSrc {
+    fn handle_message(&self, msg: gst::Message) {
+        glue::handle_message(self, msg)
+    }
+}
+
+impl Glue for DisplayMediaSrc {
+    fn controller(&self) -> &Controller {
+        &self.controller
+    }
+
+    fn options(&self) -> Options {
+        lock(&self.options).clone()
+    }
+}

@@ -1,0 +1,174 @@
+// Copyright (C) 2026 The usermediasrc authors
+//
+// This Source Code Form is subject to the terms of the Mozilla Public License, v2.0.
+// If a copy of the MPL was not distributed with this file, You can obtain one at
+// <https://mozilla.org/MPL/2.0/>.
+//
+// SPDX-License-Identifier: MPL-2.0
+
+//! What both elements' GObject glue shares: state changes and child errors handed to the
+//! controller, each operation's [`Outcome`] posted, and the worker's way back to the element.
+//! `usermediasrc` and `displaymediasrc` differ only in their properties and metadata.
+
+use std::sync::Arc;
+
+use gst::glib;
+use gst::prelude::*;
+use gst::subclass::prelude::*;
+
+use super::context::{Ctx, Options};
+use super::controller::Controller;
+use super::debug::CAT;
+use super::error::{self, Severity};
+use super::outcome::Outcome;
+use super::session::Route;
+use super::worker::{Live, Suspect};
+use crate::device::DeviceChange;
+
+/// An element built on the controller.
+pub(super) trait Glue: ObjectSubclass + ElementImpl + BinImpl
+where
+    Self::Type: IsA<gst::Element> + IsA<gst::Bin> + Send + Sync,
+{
+    fn controller(&self) -> &Controller;
+    fn options(&self) -> Options;
+}
+
+pub(super) fn ctx<T: Glue>(imp: &T) -> Ctx
+where
+    T::Type: IsA<gst::Element> + IsA<gst::Bin> + Send + Sync,
+{
+    Ctx {
+        element: imp.obj().clone().upcast(),
+        options: imp.options(),
+        live: Arc::new(WeakElement::<T>(imp.obj().downgrade())),
+    }
+}
+
+/// Posts what an operation decided, once it is over.
+pub(super) fn deliver<T: Glue>(imp: &T, outcome: Outcome)
+where
+    T::Type: IsA<gst::Element> + IsA<gst::Bin> + Send + Sync,
+{
+    let obj = imp.obj();
+    let element = obj.upcast_ref::<gst::Element>();
+    for w in &outcome.warnings {
+        error::post_unknown_key(imp, w);
+    }
+    for (e, severity) in &outcome.errors {
+        e.post(imp, *severity);
+    }
+    for s in outcome.messages {
+        let _ = element.post_message(gst::message::Element::builder(s).src(element).build());
+    }
+    for pad in outcome.eos {
+        gst::info!(CAT, obj = element, "EOS on {}", pad.name());
+        if !pad.push_event(gst::event::Eos::new()) {
+            gst::debug!(CAT, obj = element, "{} did not take EOS", pad.name());
+        }
+    }
+    if outcome.latency {
+        let _ = element.post_message(gst::message::Latency::builder().src(element).build());
+    }
+    if outcome.notify {
+        element.notify("settings");
+        element.notify("capabilities");
+    }
+}
+
+/// READY→PAUSED is getUserMedia (getDisplayMedia), PAUSED→READY the teardown.
+pub(super) fn change_state<T: Glue>(
+    imp: &T,
+    transition: gst::StateChange,
+) -> Result<gst::StateChangeSuccess, gst::StateChangeError>
+where
+    T::Type: IsA<gst::Element> + IsA<gst::Bin> + Send + Sync,
+{
+    let parent = || imp.parent_change_state(transition);
+    let controller = imp.controller();
+    match transition {
+        gst::StateChange::ReadyToPaused => {
+            let (res, outcome) = controller.start(&ctx(imp), &parent);
+            deliver(imp, outcome);
+            res
+        }
+        gst::StateChange::PausedToReady => {
+            let (res, outcome) = controller.stop(&ctx(imp), &parent);
+            deliver(imp, outcome);
+            res
+        }
+        gst::StateChange::PausedToPlaying => {
+            let res = parent();
+            if res.is_ok() {
+                controller.playing();
+            }
+            res
+        }
+        _ => {
+            let res = parent();
+            controller.state_changed();
+            res
+        }
+    }
+}
+
+/// A child's error goes where the controller says.
+pub(super) fn handle_message<T: Glue>(imp: &T, msg: gst::Message)
+where
+    T::Type: IsA<gst::Element> + IsA<gst::Bin> + Send + Sync,
+{
+    if let gst::MessageView::Error(err) = msg.view() {
+        match imp
+            .controller()
+            .route_child_error(imp.obj().upcast_ref(), err)
+        {
+            Route::Post(e) => {
+                e.post(imp, Severity::Error);
+                return;
+            }
+            Route::Swallow => return,
+            Route::Parent => (),
+        }
+    }
+    imp.parent_handle_message(msg)
+}
+
+/// The element as its worker thread reaches it: without keeping it alive.
+struct WeakElement<T: ObjectSubclass>(glib::WeakRef<T::Type>);
+
+impl<T: Glue> WeakElement<T>
+where
+    T::Type: IsA<gst::Element> + IsA<gst::Bin> + Send + Sync,
+{
+    /// Runs a worker request on the element, if it still exists, and posts its outcome.
+    fn on_worker(&self, f: impl FnOnce(&Controller, &Ctx) -> Outcome) -> bool {
+        let Some(obj) = self.0.upgrade() else {
+            return false;
+        };
+        let imp = obj.imp();
+        let outcome = f(imp.controller(), &ctx(imp));
+        deliver(imp, outcome);
+        true
+    }
+}
+
+impl<T: Glue> Live for WeakElement<T>
+where
+    T::Type: IsA<gst::Element> + IsA<gst::Bin> + Send + Sync,
+{
+    fn device_changed(&self, session: u64, change: &DeviceChange) -> bool {
+        self.on_worker(|c, ctx| c.on_device_change(ctx, session, change))
+    }
+
+    fn device_gone(&self, session: u64, device_id: &str) -> bool {
+        self.on_worker(|c, ctx| c.on_device_gone(ctx, session, device_id))
+    }
+
+    fn error_persisted(&self, session: u64, suspect: &Suspect) -> bool {
+        self.on_worker(|c, _| c.on_error_persisted(session, suspect))
+    }
+
+    fn carry_out_deferred(&self, session: u64) -> bool {
+        self.on_worker(|c, ctx| c.carry_out_deferred(ctx, session))
+    }
+}
