@@ -28,6 +28,10 @@ const WINDOW: &str = r#"{"kind": "display", "deviceId": "win0", "label": "Editor
 const TAB: &str = r#"{"kind": "display", "deviceId": "tab0", "label": "A tab",
     "displaySurface": "browser",
     "caps": "video/x-raw,format=BGRx,width=320,height=240,framerate=30/1"}"#;
+const MIC: &str = r#"{"kind": "audioinput", "deviceId": "mic0",
+    "caps": "audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=1"}"#;
+const OUTPUT: &str = r#"{"kind": "audiooutput", "deviceId": "speakers", "label": "Speakers",
+    "caps": "audio/x-raw,format=F32LE,layout=interleaved,rate=48000,channels=2"}"#;
 const CAM: &str = r#"{"kind": "videoinput", "deviceId": "cam0",
     "caps": "video/x-raw,format=I420,width=320,height=240,framerate=30/1"}"#;
 
@@ -35,7 +39,10 @@ fn file() -> &'static PathBuf {
     static FILE: OnceLock<PathBuf> = OnceLock::new();
     FILE.get_or_init(|| {
         let path = common::tempfile_path("displays.json");
-        common::write_atomically(&path, &format!("[{CAM}, {SCREEN}, {WINDOW}, {TAB}]"));
+        common::write_atomically(
+            &path,
+            &format!("[{CAM}, {SCREEN}, {WINDOW}, {TAB}, {MIC}, {OUTPUT}]"),
+        );
         path
     })
 }
@@ -237,13 +244,41 @@ fn the_prompt_names_the_surface() {
     assert_eq!(o.error_name(), Some("NotAllowedError"));
 }
 
+/// System audio is the output's monitor, never the microphone, captured as played (no
+/// processing unless asked for); `systemAudio: 'exclude'` leaves it out.
 #[test]
-fn audio_is_accepted_and_not_delivered() {
+fn system_audio_is_the_outputs_monitor() {
     init();
-    let o = run("{video: true, audio: true, systemAudio: 'include'}", |_| {});
+    let o = run("{video: true, audio: true}", |_| {});
+    assert_eq!(o.error_name(), None, "{:?}", o.error);
+    assert_eq!(o.pads, ["video_0", "audio_0"]);
+    assert!(o.buffers["audio_0"].len() >= 3, "{:?}", o.buffers.keys());
+    let a = &o.settings["audio"];
+    assert_eq!(a["deviceId"], "speakers", "{a}");
+    assert_eq!(a["label"], "Speakers");
+    assert_eq!(a["channelCount"], 2);
+    assert_eq!(a["echoCancellation"], false);
+    assert_eq!(a["autoGainControl"], false);
+
+    let o = run("{video: true, audio: true, systemAudio: 'exclude'}", |_| {});
     assert_eq!(o.error_name(), None, "{:?}", o.error);
     assert_eq!(o.pads, ["video_0"]);
     assert!(o.settings.get("audio").is_none());
+
+    // An output is never a microphone, even when listed before one.
+    let o = common::run_factory(
+        "usermediasrc",
+        "{audio: {deviceId: {exact: 'speakers'}}}",
+        |_| {},
+        3,
+        Duration::from_secs(10),
+    );
+    assert_eq!(
+        o.error_name(),
+        Some("OverconstrainedError"),
+        "{:?}",
+        o.error
+    );
 }
 
 #[test]
@@ -290,7 +325,10 @@ fn a_surface_that_goes_away_ends_the_track() {
     );
     live.more("video_0", 3);
     assert_eq!(live.settings()["video"]["deviceId"], "tab0");
-    common::write_atomically(file(), &format!("[{CAM}, {SCREEN}, {WINDOW}]"));
+    common::write_atomically(
+        file(),
+        &format!("[{CAM}, {SCREEN}, {WINDOW}, {MIC}, {OUTPUT}]"),
+    );
     let (at, ended) = live
         .wait_element_message("usermedia-track-ended", Duration::from_secs(3), |_| true)
         .expect("usermedia-track-ended");
@@ -298,5 +336,8 @@ fn a_surface_that_goes_away_ends_the_track() {
     assert!(live.settings().get("video").is_none());
     live.assert_no_problems();
     live.stop();
-    common::write_atomically(file(), &format!("[{CAM}, {SCREEN}, {WINDOW}, {TAB}]"));
+    common::write_atomically(
+        file(),
+        &format!("[{CAM}, {SCREEN}, {WINDOW}, {TAB}, {MIC}, {OUTPUT}]"),
+    );
 }

@@ -70,12 +70,27 @@ fn entry_for(device: &gst::Device) -> Option<Candidate> {
     candidate_from(device, identity::facts(device))
 }
 
-/// The candidate for `device`, described by `facts` (which tests write as a provider would).
-fn candidate_from(device: &gst::Device, facts: identity::DeviceFacts) -> Option<Candidate> {
-    let props = facts.properties.as_deref();
-    if identity::is_monitor_source(props) {
+/// The entry for an output's monitor source, which the device list leaves out: the system
+/// audio of screen capture.
+pub(super) fn monitor_entry(device: &gst::Device) -> Option<DeviceEntry> {
+    let facts = identity::facts(device);
+    if !identity::is_monitor_source(facts.properties.as_deref()) {
         return None;
     }
+    described(device, facts).map(|c| c.entry)
+}
+
+/// The candidate for `device`, described by `facts` (which tests write as a provider would).
+fn candidate_from(device: &gst::Device, facts: identity::DeviceFacts) -> Option<Candidate> {
+    if identity::is_monitor_source(facts.properties.as_deref()) {
+        return None;
+    }
+    described(device, facts)
+}
+
+/// The candidate for any source device, monitors included.
+fn described(device: &gst::Device, facts: identity::DeviceFacts) -> Option<Candidate> {
+    let props = facts.properties.as_deref();
     let device_caps = device.caps()?;
     let id = identity::identify(&facts);
     let (capture, structures) = if device.has_classes("Video/Source") {

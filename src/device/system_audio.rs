@@ -17,7 +17,8 @@
 
 use gst::prelude::*;
 
-use super::{CAT, identity};
+use super::monitor::DeviceEntry;
+use super::{CAT, entries, identity};
 
 /// The default output's monitor.
 #[derive(Clone, Debug)]
@@ -26,22 +27,41 @@ pub struct SystemAudio {
     pub device_id: String,
     /// Its description (`Monitor of Built-in Audio`).
     pub label: String,
-    device: gst::Device,
+    /// The monitor as a device the audio selection and chain take like a microphone's.
+    pub entry: DeviceEntry,
 }
 
 impl SystemAudio {
     /// A source capturing it, named `name`.
     pub fn create_source(&self, name: &str) -> Result<gst::Element, glib::BoolError> {
-        let src = self.device.create_element(Some(name))?;
-        if src.find_property("client-name").is_some() {
-            src.set_property("client-name", "usermediasrc");
-        }
-        Ok(src)
+        super::create_source(&self.entry, name)
     }
 }
 
-/// The default output's monitor; an explanation when there is none.
+/// The default output's monitor; an explanation when there is none. With
+/// `GST_USERMEDIA_FAKE_DEVICES`, the first `"kind": "audiooutput"` entry's.
 pub fn default_monitor() -> Result<SystemAudio, String> {
+    let audio = if super::uses_fake_devices() {
+        fake_monitor()?
+    } else {
+        pulse_monitor()?
+    };
+    gst::debug!(CAT, "system audio: {} ({})", audio.device_id, audio.label);
+    Ok(audio)
+}
+
+fn fake_monitor() -> Result<SystemAudio, String> {
+    let provider = gst::DeviceProviderFactory::by_name("usermediafakedeviceprovider")
+        .ok_or("the fake device provider is not registered")?;
+    provider
+        .devices()
+        .iter()
+        .filter(|d| d.has_classes("Audio/Source"))
+        .find_map(|d| system_audio(d, d.display_name().to_string()))
+        .ok_or_else(|| "the fake device list has no \"audiooutput\" entry".into())
+}
+
+fn pulse_monitor() -> Result<SystemAudio, String> {
     let provider = gst::DeviceProviderFactory::by_name("pulsedeviceprovider")
         .ok_or("the pulse device provider is not installed (gstreamer1.0-pulseaudio)")?;
     // Only a started provider marks the defaults (a probe reports every `is-default` false);
@@ -60,19 +80,25 @@ pub fn default_monitor() -> Result<SystemAudio, String> {
         .find(|d| d.has_classes("Audio/Sink") && is_default(d))
         .ok_or("the sound server has no default output")?;
     let sink_name = internal(sink).ok_or("the default output has no name")?;
-    let monitor = devices
+    let monitor_name = format!("{sink_name}.monitor");
+    devices
         .iter()
         .filter(|d| d.has_classes("Audio/Source"))
-        .filter(|d| identity::is_monitor_source(d.properties().as_deref()))
-        .find(|d| internal(d).is_some_and(|n| n == format!("{sink_name}.monitor")))
-        .ok_or_else(|| format!("the default output {sink_name} has no monitor source"))?;
-    let audio = SystemAudio {
-        device_id: format!("{sink_name}.monitor"),
-        label: monitor.display_name().to_string(),
-        device: monitor.clone(),
-    };
-    gst::debug!(CAT, "system audio: {} ({})", audio.device_id, audio.label);
-    Ok(audio)
+        .filter(|d| internal(d).as_deref() == Some(monitor_name.as_str()))
+        .find_map(|d| system_audio(d, monitor_name.clone()))
+        .ok_or_else(|| format!("the default output {sink_name} has no monitor source"))
+}
+
+/// `device` as system audio, when it is a monitor source with a usable mode.
+fn system_audio(device: &gst::Device, device_id: String) -> Option<SystemAudio> {
+    if !identity::is_monitor_source(device.properties().as_deref()) {
+        return None;
+    }
+    Some(SystemAudio {
+        device_id,
+        label: device.display_name().to_string(),
+        entry: entries::monitor_entry(device)?,
+    })
 }
 
 fn is_default(d: &gst::Device) -> bool {

@@ -255,8 +255,7 @@ pub fn select(
     })?;
     let (w, h) = (f64::from(s.width.max(1)), f64::from(s.height.max(1)));
     let scale = scale(video, w, h);
-    let width = ((w * scale).round() as u32).clamp(1, s.width.max(1));
-    let height = ((h * scale).round() as u32).clamp(1, s.height.max(1));
+    let (width, height) = delivered_size(video, s, scale);
 
     let (native_frame_rate, frame_rate) = frame_rate(video, &s.frame_rate);
     let decimated = frame_rate + 1e-6 < native_frame_rate;
@@ -309,6 +308,34 @@ pub fn select(
             cursor: s.cursor.clone(),
         },
     })
+}
+
+/// `s` scaled by `scale` in whole pixels: one side scaled and rounded, the other derived from it
+/// (rounding both independently could skew the aspect ratio by more than a pixel). The longer
+/// side leads unless that would put the other above its `max` by more than rounding.
+fn delivered_size(video: &DisplayVideo, s: &Surface, scale: f64) -> (u32, u32) {
+    let (w, h) = (f64::from(s.width.max(1)), f64::from(s.height.max(1)));
+    let derive = |lead: f64, other_per_lead: f64, lead_limit: u32, other_limit: u32| {
+        let l = ((lead * scale).round() as u32).clamp(1, lead_limit.max(1));
+        let o = ((f64::from(l) * other_per_lead).round() as u32).clamp(1, other_limit.max(1));
+        (l, o)
+    };
+    let by_width = || derive(w, h / w, s.width, s.height);
+    let by_height = || {
+        let (hh, ww) = derive(h, w / h, s.height, s.width);
+        (ww, hh)
+    };
+    let within = |(ww, hh): (u32, u32)| {
+        let max = |c: &Option<NumConstraint>| c.as_ref().and_then(|c| c.max);
+        max(&video.width).is_none_or(|m| f64::from(ww) <= m + 0.5)
+            && max(&video.height).is_none_or(|m| f64::from(hh) <= m + 0.5)
+    };
+    let (first, second) = if w >= h {
+        (by_width(), by_height())
+    } else {
+        (by_height(), by_width())
+    };
+    if within(first) { first } else { second }
 }
 
 /// The downscale factor (≤ 1, aspect preserved): the largest that fits every `max`, then the
@@ -602,8 +629,16 @@ mod tests {
             if let Some(m) = max_h { prop_assert!(f64::from(p.height) <= m + 0.5); }
             let native = f64::from(w) / f64::from(h);
             let delivered = f64::from(p.width) / f64::from(p.height);
-            // Rounding to whole pixels moves the ratio by at most one pixel's worth.
-            prop_assert!((native - delivered).abs() <= native * (1.0 / f64::from(p.width.min(p.height))) + 1e-9);
+            // No crop: one side is the other scaled by the surface's aspect ratio, rounded to
+            // a whole pixel (and at least one: a 16x65 surface at most 1 high is 1x1).
+            let follows = |side: u32, exact: f64| {
+                (f64::from(side) - exact).abs() <= 0.5 + 1e-6 || (side == 1 && exact < 1.0)
+            };
+            prop_assert!(
+                follows(p.width, f64::from(p.height) * native)
+                    || follows(p.height, f64::from(p.width) / native),
+                "{}x{} from {w}x{h} ({delivered})", p.width, p.height
+            );
             prop_assert!(p.settings.frame_rate <= rates.max() + 1e-6);
             if let Some(m) = max_fps { prop_assert!(p.settings.frame_rate <= m + 1e-6); }
             prop_assert!(rates.contains(p.native_frame_rate));

@@ -479,7 +479,7 @@ impl Controller {
                 .collect();
             (running, live, r.applied().clone())
         };
-        decide::check_kinds(&constraints.kinds(), &running)?;
+        decide::check_kinds(&constraints.kinds(&running), &running)?;
         if live.is_empty() {
             if let Some(r) = lock(&self.running).as_mut() {
                 r.set_applied(constraints);

@@ -11,12 +11,15 @@
 //! decision. Both elements share the controller; only parsing and selection differ.
 
 use super::debug::CAT;
-use super::decide::{self, Origin, TrackConfig};
+use super::decide::{self, Environment, Origin, Plan, TrackConfig};
 use super::error::UserMediaError;
 use crate::device::display::DisplaySurface;
+use crate::device::system_audio;
 use crate::engine::display::{self, DisplayOptions};
 use crate::engine::parse::{self, ParseWarning};
-use crate::engine::{Kind, MediaStreamConstraints};
+use crate::engine::{
+    BoolConstraint, EchoConstraint, EchoMode, Kind, MediaStreamConstraints, TrackConstraints,
+};
 
 /// Which web call an element is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,12 +53,15 @@ impl Flavor {
 }
 
 impl Request {
-    /// The kinds of track asked for, video first.
-    pub fn kinds(&self) -> Vec<Kind> {
+    /// The kinds of track asked for, video first, given the kinds `running`: system audio is
+    /// delivered only where there is some (a user agent may always leave it out), so a display
+    /// request keeps audio only when it asks for it and a track has it.
+    pub fn kinds(&self, running: &[Kind]) -> Vec<Kind> {
         match self {
             Request::User(c) => decide::kinds(c),
-            // No system audio backend yet: audio, when asked for, is not delivered (a user
-            // agent may always leave it out).
+            Request::Display(o) if wants_system_audio(o) && running.contains(&Kind::Audio) => {
+                vec![Kind::Video, Kind::Audio]
+            }
             Request::Display(_) => vec![Kind::Video],
         }
     }
@@ -85,10 +91,53 @@ pub(super) fn decide_display(
         surface.surface.id,
         surface.backend
     );
-    if options.audio.is_some() {
-        gst::info!(CAT, obj = element, "no system audio to capture: video only");
+    let mut configs = vec![TrackConfig::display(surface, plan)];
+    if let Some(audio) = options
+        .audio
+        .as_ref()
+        .filter(|_| wants_system_audio(options))
+    {
+        match system_audio::default_monitor() {
+            Ok(monitor) => {
+                let constraints = MediaStreamConstraints {
+                    video: None,
+                    audio: Some(as_played(audio)),
+                };
+                let env = Environment::of(element, None);
+                configs.extend(decide::decide(
+                    element,
+                    &constraints,
+                    &[monitor.entry],
+                    &env,
+                )?);
+            }
+            Err(why) => gst::info!(CAT, obj = element, "no system audio ({why}): video only"),
+        }
     }
-    Ok(vec![TrackConfig::display(surface, plan)])
+    Ok(configs)
+}
+
+/// `audio` asked for and `systemAudio` not `exclude`.
+fn wants_system_audio(options: &DisplayOptions) -> bool {
+    options.audio.is_some() && options.system_audio != Some(false)
+}
+
+/// System audio is captured as played: echo cancellation, gain control and noise suppression
+/// only when the options ask for them (their default is on for a microphone).
+fn as_played(audio: &TrackConstraints) -> TrackConstraints {
+    let mut audio = audio.clone();
+    let off = BoolConstraint {
+        exact: None,
+        ideal: Some(false),
+    };
+    let b = &mut audio.basic;
+    b.echo_cancellation.get_or_insert(EchoConstraint {
+        exact: None,
+        ideal: Some(EchoMode::Bool(false)),
+    });
+    b.auto_gain_control.get_or_insert(off.clone());
+    b.noise_suppression.get_or_insert(off);
+    audio
 }
 
 /// applyConstraints on a display track: the same surface, delivered as the new options say.
@@ -97,13 +146,17 @@ pub(super) fn reselect_display(
     live: &[TrackConfig],
 ) -> Result<Vec<TrackConfig>, UserMediaError> {
     live.iter()
-        .filter_map(|old| match &old.origin {
-            Origin::Display(s) => Some(s.clone()),
-            Origin::Device(_) => None,
-        })
-        .map(|surface| {
-            let plan = display::select(&options.video, std::slice::from_ref(&surface.surface), 0)?;
-            Ok(TrackConfig::display(surface, plan))
+        .map(|old| match (&old.origin, &old.plan) {
+            (Origin::Display(surface), _) => {
+                let plan =
+                    display::select(&options.video, std::slice::from_ref(&surface.surface), 0)?;
+                Ok(TrackConfig::display(surface.clone(), plan))
+            }
+            // System audio goes on as it is.
+            (Origin::Device(_), Plan::Audio(_)) => Ok(old.clone()),
+            (Origin::Device(_), _) => Err(UserMediaError::Abort(
+                "a display request has no camera track".into(),
+            )),
         })
         .collect()
 }

@@ -92,6 +92,9 @@ pub struct FakeEntry {
     /// `"kind": "display"`: a display surface for displaymediasrc (its frames are video, so
     /// `kind` is [`Kind::Video`]), never a camera.
     pub display_surface: Option<SurfaceKind>,
+    /// `"kind": "audiooutput"`: an output whose monitor is the system audio of screen capture
+    /// (its frames are audio), never a microphone.
+    pub output: bool,
 }
 
 impl FakeEntry {
@@ -169,7 +172,7 @@ fn entry(item: serde_json::Value, index: usize) -> Result<FakeEntry, String> {
     let mut raw: RawEntry = serde_json::from_value(item).map_err(|e| e.to_string())?;
     let kind = match raw.kind.as_str() {
         "videoinput" | "display" => Kind::Video,
-        "audioinput" => Kind::Audio,
+        "audioinput" | "audiooutput" => Kind::Audio,
         k => return Err(format!("unknown kind {k:?}")),
     };
     let display_surface = match (raw.kind.as_str(), raw.display_surface.as_deref()) {
@@ -217,6 +220,7 @@ fn entry(item: serde_json::Value, index: usize) -> Result<FakeEntry, String> {
         caps: raw.caps,
         error,
         display_surface,
+        output: raw.kind == "audiooutput",
     })
 }
 

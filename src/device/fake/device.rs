@@ -38,6 +38,7 @@ impl FakeDevice {
                 "usermedia.display-surface",
                 entry.display_surface.map(|k| k.name()),
             )
+            .field_if_some("device.class", entry.output.then_some("monitor"))
             .field("device.api", "usermedia-fake")
             .field("is-default", is_default)
             .build();

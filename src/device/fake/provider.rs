@@ -315,11 +315,11 @@ mod imp {
     /// Pairs each entry with whether it is the first (system default) of its kind; displays
     /// are a kind of their own.
     fn with_defaults(entries: Vec<FakeEntry>) -> Vec<(FakeEntry, bool)> {
-        let mut seen: Vec<(Kind, bool)> = Vec::new();
+        let mut seen: Vec<(Kind, bool, bool)> = Vec::new();
         entries
             .into_iter()
             .map(|e| {
-                let key = (e.kind, e.is_display());
+                let key = (e.kind, e.is_display(), e.output);
                 let first = !seen.contains(&key);
                 if first {
                     seen.push(key);
