@@ -13,6 +13,7 @@
 //! - [`caps`]: device caps ↔ engine native modes and fully fixed caps.
 //! - [`identity`]: stable deviceId / groupId / facingMode.
 //! - [`fake`]: `usermediafakedeviceprovider` and `usermediafakesrc` (`GST_USERMEDIA_FAKE_DEVICES`).
+//! - [`portal`]: screen capture through the xdg-desktop-portal ScreenCast portal.
 //!
 //! Debug category: `usermediadevice`.
 
@@ -25,6 +26,7 @@ mod entries;
 pub mod fake;
 pub mod identity;
 pub mod monitor;
+pub mod portal;
 pub mod x11;
 
 pub use monitor::{
