@@ -284,7 +284,16 @@ impl PortalStream {
 pub fn open(req: &PortalRequest) -> Result<PortalStream, PortalError> {
     let context = glib::MainContext::new();
     context
-        .with_thread_default(|| Flow::new(req, &context)?.run())
+        .with_thread_default(|| {
+            let flow = Flow::new(req, &context)?;
+            let result = flow.run();
+            if result.is_err() {
+                // The portal drops whatever this connection still owns (a session created
+                // after a timeout) when it closes.
+                let _ = flow.conn.close_sync(None::<&gio::Cancellable>);
+            }
+            result
+        })
         .map_err(|e| PortalError::Failed(format!("cannot use a private main context: {e}")))?
 }
 
@@ -708,6 +717,13 @@ fn token() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stream_can_move_to_another_thread() {
+        fn send<T: Send>() {}
+        send::<PortalStream>();
+        send::<PortalError>();
+    }
 
     #[test]
     fn cursor_falls_back_to_the_closest_mode() {
