@@ -471,7 +471,7 @@ impl<'a> Flow<'a> {
             Some(&Variant::tuple_from_iter(args)),
             self.call_timeout(),
         )
-        .map_err(|e| PortalError::Failed(format!("{method}: {e}")))?;
+        .map_err(|e| self.call_error(method, e))?;
         let handle = reply.child_value(0).str().unwrap_or_default().to_owned();
         if handle != expected {
             // A portal older than 0.9 picks its own path; the answer may be missed, as with
@@ -517,13 +517,21 @@ impl<'a> Flow<'a> {
                 None::<&gio::UnixFDList>,
                 None::<&gio::Cancellable>,
             )
-            .map_err(|e| failed(e.to_string()))?;
+            .map_err(|e| self.call_error("OpenPipeWireRemote", e))?;
         let index = reply
             .child_value(0)
             .get::<glib::variant::Handle>()
             .ok_or_else(|| failed(format!("unexpected reply {reply}")))?;
         let fds = fds.ok_or_else(|| failed("no fd in the reply".into()))?;
         fds.get(index.0).map_err(|e| failed(e.to_string()))
+    }
+
+    /// A failed call: a Timeout when it ran into the deadline, else a failure.
+    fn call_error(&self, method: &str, e: glib::Error) -> PortalError {
+        match (self.req.timeout, self.deadline) {
+            (Some(timeout), Some(d)) if Instant::now() >= d => PortalError::Timeout(timeout),
+            _ => PortalError::Failed(format!("{method}: {e}")),
+        }
     }
 
     /// A method call's bound: [`CALL_TIMEOUT`], or less when the deadline is nearer.

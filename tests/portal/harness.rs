@@ -243,6 +243,20 @@ impl Stack {
         .stdin(Stdio::null())
         .stderr(err)
         .process_group(0);
+        // Killed with the test's thread even when the process aborts (a watchdog) and no Drop
+        // runs; a Stack never outlives the test thread that started it.
+        // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                unsafe extern "C" {
+                    fn prctl(option: i32, ...) -> i32;
+                }
+                const PR_SET_PDEATHSIG: i32 = 1;
+                const SIGKILL: std::ffi::c_ulong = 9;
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                Ok(())
+            });
+        }
         if cmd.get_program() != "dbus-daemon" {
             cmd.stdout(log);
         }
