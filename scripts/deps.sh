@@ -17,6 +17,9 @@ PACKAGES=(
   libpipewire-0.3-dev libspa-0.2-dev
   # screen-capture tests: a real X server (ximagesrc is in plugins-good)
   xvfb
+  # ScreenCast portal tests: a private session bus, the real portal frontend (and its
+  # permission store), a python-dbusmock backend; pw-cli (pipewire-bin) finds the node ids
+  dbus-daemon xdg-desktop-portal python3-dbusmock
 )
 
 missing=()

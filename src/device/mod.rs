@@ -15,6 +15,7 @@
 //! - [`fake`]: `usermediafakedeviceprovider` and `usermediafakesrc` (`GST_USERMEDIA_FAKE_DEVICES`).
 //! - [`display`]: display surfaces for `displaymediasrc` (fake displays, X11) and their sources.
 //! - [`x11`], [`system_audio`]: an X server's surfaces, and what the default output plays.
+//! - [`portal`]: screen capture through the xdg-desktop-portal ScreenCast portal.
 //!
 //! Debug category: `usermediadevice`.
 
@@ -28,6 +29,7 @@ mod entries;
 pub mod fake;
 pub mod identity;
 pub mod monitor;
+pub mod portal;
 pub mod system_audio;
 pub mod x11;
 
