@@ -272,38 +272,14 @@ mod imp {
             Ok(())
         }
 
-        /// READY→PAUSED: build the capture chain for what downstream accepts.
-        fn build(&self) -> Result<(), gst::StateChangeError> {
-            let Some(entry) = self
-                .opened
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .clone()
-            else {
-                return Err(gst::StateChangeError);
-            };
-            let latency_time = self
-                .settings
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .latency_time;
-            let device_caps = entry.caps();
-            let wanted = match self.srcpad.peer() {
-                Some(peer) => peer
-                    .query_caps(Some(&device_caps))
-                    .intersect_with_mode(&device_caps, gst::CapsIntersectMode::First),
-                None => device_caps.clone(),
-            };
-            let Some(first) = wanted.structure(0) else {
-                gst::element_imp_error!(
-                    self,
-                    gst::CoreError::Negotiation,
-                    ("Downstream accepts none of the device's modes"),
-                    ["device caps {}", device_caps]
-                );
-                return Err(gst::StateChangeError);
-            };
-            let media_type = first.name().to_string();
+        /// The elements producing `first` (the caps downstream wants) from a test pattern.
+        fn producers(
+            &self,
+            entry: &FakeEntry,
+            first: &gst::StructureRef,
+            device_caps: &gst::Caps,
+            latency_time: i64,
+        ) -> Result<Vec<gst::Element>, gst::StateChangeError> {
             let only = |name: &str| -> gst::Caps {
                 let mut c = gst::Caps::new_empty();
                 let c_mut = c.get_mut().expect("new caps");
@@ -315,7 +291,7 @@ mod imp {
                 c
             };
 
-            let chain = match (entry.kind, media_type.as_str()) {
+            let chain = match (entry.kind, first.name().as_str()) {
                 (Kind::Video, "video/x-raw") => vec![
                     make("videotestsrc", &[("is-live", true.to_value())]),
                     capsfilter(&only("video/x-raw")),
@@ -353,13 +329,48 @@ mod imp {
                     return Err(gst::StateChangeError);
                 }
             };
-            let chain: Vec<gst::Element> = match chain.into_iter().collect() {
-                Ok(c) => c,
-                Err(err) => {
+            chain
+                .into_iter()
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|err| {
                     gst::element_imp_error!(self, gst::CoreError::MissingPlugin, ("{}", err));
-                    return Err(gst::StateChangeError);
-                }
+                    gst::StateChangeError
+                })
+        }
+
+        /// READY→PAUSED: build the capture chain for what downstream accepts.
+        fn build(&self) -> Result<(), gst::StateChangeError> {
+            let Some(entry) = self
+                .opened
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone()
+            else {
+                return Err(gst::StateChangeError);
             };
+            let latency_time = self
+                .settings
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .latency_time;
+            let device_caps = entry.caps();
+            let wanted = match self.srcpad.peer() {
+                Some(peer) => peer
+                    .query_caps(Some(&device_caps))
+                    .intersect_with_mode(&device_caps, gst::CapsIntersectMode::First),
+                None => device_caps.clone(),
+            };
+            let Some(first) = wanted.structure(0) else {
+                gst::element_imp_error!(
+                    self,
+                    gst::CoreError::Negotiation,
+                    ("Downstream accepts none of the device's modes"),
+                    ["device caps {}", device_caps]
+                );
+                return Err(gst::StateChangeError);
+            };
+            let media_type = first.name().to_string();
+            let chain = self.producers(&entry, first, &device_caps, latency_time)?;
             gst::debug!(
                 CAT,
                 imp = self,
