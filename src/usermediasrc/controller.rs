@@ -230,37 +230,7 @@ impl Controller {
                 "permission to capture was denied (permission=denied)".into(),
             ));
         }
-        let configs = match &request {
-            Request::User(constraints) => {
-                // Only the providers of the requested kinds are started.
-                let entries: Vec<DeviceEntry> =
-                    device::enumerate_kinds(&decide::kinds(constraints))
-                        .into_iter()
-                        .filter(|e| !excluded.contains(&e.info.device_id))
-                        .collect();
-                let env = Environment::of(&ctx.element, ctx.options.echo_probe.as_deref());
-                decide::decide(&ctx.element, constraints, &entries, &env)
-                    .map_err(with_setup_problem)?
-            }
-            Request::Display(options) => {
-                let surfaces: Vec<DisplaySurface> = display::surfaces()
-                    .map_err(UserMediaError::NotFound)?
-                    .into_iter()
-                    .filter(|s| !excluded.contains(&s.surface.id))
-                    .collect();
-                request::decide_display(&ctx.element, options, surfaces)?
-            }
-        };
-        gst::info!(
-            CAT,
-            obj = ctx.element,
-            "getUserMedia {text}: {}",
-            configs
-                .iter()
-                .map(|c| format!("{:?} on {}", c.kind(), c.device_id()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        let configs = select(ctx, &request, &text, excluded)?;
         if excluded.is_empty() {
             if ctx.options.permission == Permission::Prompt {
                 permission::ask(
@@ -705,6 +675,45 @@ impl Controller {
         }
         outcome
     }
+}
+
+/// getUserMedia's or getDisplayMedia's selection, among the candidates not `excluded` (busy).
+fn select(
+    ctx: &Ctx,
+    request: &Request,
+    text: &str,
+    excluded: &[String],
+) -> Result<Vec<TrackConfig>, UserMediaError> {
+    let configs = match request {
+        Request::User(constraints) => {
+            // Only the providers of the requested kinds are started.
+            let entries: Vec<DeviceEntry> = device::enumerate_kinds(&decide::kinds(constraints))
+                .into_iter()
+                .filter(|e| !excluded.contains(&e.info.device_id))
+                .collect();
+            let env = Environment::of(&ctx.element, ctx.options.echo_probe.as_deref());
+            decide::decide(&ctx.element, constraints, &entries, &env).map_err(with_setup_problem)?
+        }
+        Request::Display(options) => {
+            let surfaces: Vec<DisplaySurface> = display::surfaces()
+                .map_err(UserMediaError::NotFound)?
+                .into_iter()
+                .filter(|s| !excluded.contains(&s.surface.id))
+                .collect();
+            request::decide_display(&ctx.element, options, surfaces)?
+        }
+    };
+    gst::info!(
+        CAT,
+        obj = ctx.element,
+        "{text} selects {}",
+        configs
+            .iter()
+            .map(|c| format!("{:?} on {}", c.kind(), c.device_id()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(configs)
 }
 
 /// A NotFoundError caused by a setup mistake (an unreadable fake device list, no device
