@@ -341,3 +341,40 @@ fn a_surface_that_goes_away_ends_the_track() {
         &format!("[{CAM}, {SCREEN}, {WINDOW}, {TAB}, {MIC}, {OUTPUT}]"),
     );
 }
+
+/// Pages written for the legacy APIs asked getUserMedia for screens: usermediasrc captures
+/// them as getDisplayMedia would, with a microphone beside when `audio` asks for one.
+#[test]
+fn usermediasrc_captures_screens_asked_in_legacy_forms() {
+    init();
+    let user = |constraints: &str| {
+        common::run_factory(
+            "usermediasrc",
+            constraints,
+            |_| {},
+            6,
+            Duration::from_secs(10),
+        )
+    };
+    let o = user("{video: {mediaSource: 'window'}}");
+    assert_eq!(o.error_name(), None, "{:?}", o.error);
+    assert_eq!(o.pads, ["video_0"]);
+    assert_eq!(o.settings["video"]["deviceId"], "win0");
+    assert_eq!(o.settings["video"]["displaySurface"], "window");
+
+    let o = user(
+        "{audio: true, video: {mandatory: {chromeMediaSource: 'screen', maxWidth: 1280, \
+         maxHeight: 720}}}",
+    );
+    assert_eq!(o.error_name(), None, "{:?}", o.error);
+    assert_eq!(o.pads, ["video_0", "audio_0"]);
+    assert_eq!(o.settings["video"]["deviceId"], "screen0");
+    assert_eq!(size_of(o.video_caps()), (1280, 720));
+    // The microphone, not the output's monitor.
+    assert_eq!(o.settings["audio"]["deviceId"], "mic0");
+    assert!(o.buffers["audio_0"].len() >= 3);
+
+    // getDisplayMedia's rules hold.
+    let o = user("{video: {mediaSource: 'screen', width: {exact: 640}}}");
+    assert_eq!(o.error_name(), Some("TypeError"), "{:?}", o.error);
+}

@@ -186,6 +186,9 @@ pub struct DisplayOptions {
     pub audio: Option<TrackConstraints>,
     /// `systemAudio`: `Some(true)` for `include`, `Some(false)` for `exclude`.
     pub system_audio: Option<bool>,
+    /// A microphone beside the screen: only a legacy getUserMedia screen request
+    /// (`parse::legacy_screen`) asks for one.
+    pub microphone: Option<TrackConstraints>,
 }
 
 /// The order in which surfaces are offered: those of the preferred `displaySurface` first,

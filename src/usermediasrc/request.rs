@@ -41,6 +41,10 @@ impl Flavor {
     pub fn parse(self, text: &str) -> Result<(Request, Vec<ParseWarning>), UserMediaError> {
         Ok(match self {
             Flavor::User => {
+                // A screen asked for in a legacy form is captured as getDisplayMedia would.
+                if let Some(options) = parse::legacy_screen(text)? {
+                    return Ok((Request::Display(Box::new(options)), Vec::new()));
+                }
                 let (c, w) = parse::parse_with_warnings(text)?;
                 (Request::User(Box::new(c)), w)
             }
@@ -59,6 +63,7 @@ impl Request {
     pub fn kinds(&self, running: &[Kind]) -> Vec<Kind> {
         match self {
             Request::User(c) => decide::kinds(c),
+            Request::Display(o) if o.microphone.is_some() => vec![Kind::Video, Kind::Audio],
             Request::Display(o) if wants_system_audio(o) && running.contains(&Kind::Audio) => {
                 vec![Kind::Video, Kind::Audio]
             }
@@ -92,6 +97,17 @@ pub(super) fn decide_display(
         surface.backend
     );
     let mut configs = vec![TrackConfig::display(surface, plan)];
+    if let Some(audio) = &options.microphone {
+        // A legacy screen request's microphone: getUserMedia's audio selection.
+        let constraints = MediaStreamConstraints {
+            video: None,
+            audio: Some(audio.clone()),
+        };
+        let entries = crate::device::enumerate_kinds(&[Kind::Audio]);
+        let env = Environment::of(element, None);
+        configs.extend(decide::decide(element, &constraints, &entries, &env)?);
+        return Ok(configs);
+    }
     if let Some(audio) = options
         .audio
         .as_ref()

@@ -88,6 +88,7 @@ pub fn parse_display(input: &str) -> Result<DisplayOptions, MediaError> {
         video,
         audio,
         system_audio,
+        microphone: None,
     })
 }
 
@@ -106,7 +107,7 @@ fn basic_set(v: &Value, path: &str) -> Result<ConstraintSet, MediaError> {
     constraint_set(v, path, false)
 }
 
-fn video(v: &Value) -> Result<DisplayVideo, MediaError> {
+pub(super) fn video(v: &Value) -> Result<DisplayVideo, MediaError> {
     let set = basic_set(v, "video")?;
     let string = |key: &str| match v.get(key) {
         Some(m) => str_constraint(m, &format!("video.{key}"), false),

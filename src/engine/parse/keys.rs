@@ -91,8 +91,9 @@ const UNSUPPORTED_MEMBERS: &[&str] = &[
     "restrictOwnAudio",
     "suppressLocalAudioPlayback",
 ];
-/// Track members that name a screen-capture source (Chrome's and Firefox's): they belong to
-/// screen capture, which this element does not do yet.
+/// Track members that name a screen-capture source (Chrome's and Firefox's). A screen request
+/// in those forms is recognised before this parse (`legacy_screen`); what reaches it is not one
+/// (`mediaSource: 'camera'`, `chromeMediaSource: 'tab'`, a source id alone).
 const SCREEN_CAPTURE: &[&str] = &["mediaSource", "chromeMediaSource", "chromeMediaSourceId"];
 
 /// OverconstrainedError for a screen-capture key at `path`.
@@ -100,8 +101,8 @@ pub(super) fn screen_capture_error(key: &str, path: &str) -> MediaError {
     MediaError::Overconstrained {
         constraint: key.into(),
         message: format!(
-            "{path}: screen capture ({key}) is not supported; this element captures cameras and \
-             microphones"
+            "{path}: not a screen capture this element knows (mediaSource 'screen', 'window' \
+             or 'browser'; chromeMediaSource 'screen' or 'desktop')"
         ),
     }
 }

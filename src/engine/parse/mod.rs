@@ -21,6 +21,7 @@ mod display;
 mod keys;
 mod legacy;
 mod members;
+mod screen;
 mod value;
 
 #[cfg(test)]
@@ -30,6 +31,7 @@ use super::{ConstraintSet, MediaError, MediaStreamConstraints, TrackConstraints}
 pub use display::parse_display;
 pub use keys::ParseWarning;
 use members::{NumKind, bool_constraint, echo_constraint, num_constraint, str_constraint};
+pub use screen::legacy_screen;
 use value::{Value, check_depth, syntax_error, wrong_type};
 
 /// Longest accepted input, in bytes.
