@@ -303,21 +303,29 @@ pub fn create_source(
     stream: &PortalStream,
     name: Option<&str>,
 ) -> Result<gst::Element, glib::BoolError> {
-    let mut builder = gst::ElementFactory::make("pipewiresrc")
-        .property("fd", stream.fd.as_raw_fd())
-        .property("client-name", "usermediasrc")
-        // As for the devices' pipewiresrc (monitor.rs): 0.3.65 buffers point into the stream's
-        // memory, which goes away with the stream while downstream may still hold them.
-        .property("always-copy", true);
-    builder = match stream.serial {
-        Some(serial) => builder.property("target-object", serial.to_string()),
-        // 0.3.65's target-object takes a name or a serial; a bare node id goes by `path`.
-        None => builder.property("path", stream.node_id.to_string()),
-    };
+    let mut builder =
+        gst::ElementFactory::make("pipewiresrc").property("fd", stream.fd.as_raw_fd());
     if let Some(name) = name {
         builder = builder.name(name);
     }
-    builder.build()
+    let src = builder.build()?;
+    // Properties that other PipeWire versions renamed or dropped are set only where they exist
+    // (the builder would panic on a missing one).
+    let set = |name: &str, value: glib::Value| {
+        if src.find_property(name).is_some() {
+            src.set_property_from_value(name, &value);
+        }
+    };
+    set("client-name", "usermediasrc".into());
+    // As for the devices' pipewiresrc (monitor.rs): 0.3.65 buffers point into the stream's
+    // memory, which goes away with the stream while downstream may still hold them.
+    set("always-copy", true.into());
+    match stream.serial {
+        Some(serial) => set("target-object", serial.to_string().into()),
+        // 0.3.65's target-object takes a name or a serial; a bare node id goes by `path`.
+        None => set("path", stream.node_id.to_string().into()),
+    }
+    Ok(src)
 }
 
 /// One run of the portal flow on a private connection and main context.
@@ -472,7 +480,11 @@ impl<'a> Flow<'a> {
             self.call_timeout(),
         )
         .map_err(|e| self.call_error(method, e))?;
-        let handle = reply.child_value(0).str().unwrap_or_default().to_owned();
+        let Some(handle) = reply.child_value(0).str().map(str::to_owned) else {
+            return Err(PortalError::Failed(format!(
+                "{method} answered without a request handle"
+            )));
+        };
         if handle != expected {
             // A portal older than 0.9 picks its own path; the answer may be missed, as with
             // every client of such a portal.

@@ -179,9 +179,13 @@ impl Controller {
                 break Err(gst::StateChangeError);
             }
             let res = parent();
-            let busy = lock(&self.running).as_mut().and_then(Running::started);
+            let (busy, display) = lock(&self.running).as_mut().map_or((None, false), |r| {
+                (r.started(), matches!(r.applied(), Request::Display(_)))
+            });
             match (res, busy) {
-                (Err(_), Some((device_id, e))) => {
+                // A display surface is the one the user agreed to: another would need asking
+                // again, so a busy one is the error. A device tried already is not tried again.
+                (Err(_), Some((device_id, e))) if !display && !excluded.contains(&device_id) => {
                     gst::info!(
                         CAT,
                         obj = ctx.element,

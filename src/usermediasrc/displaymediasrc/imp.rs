@@ -92,7 +92,7 @@ impl ObjectImpl for DisplayMediaSrc {
                     .build(),
                 glib::ParamSpecString::builder("restore-token")
                     .nick("Restore token")
-                    .blurb("Desktop portal restore token: set it before starting to restore an earlier choice without a dialog; after a grant through the portal it holds the token for the next time. Unused by the fake and X11 backends.")
+                    .blurb("Desktop portal restore token: set it before starting to restore an earlier choice without a dialog; the desktop portal backend is not used by this element yet, so the fake and X11 backends ignore it.")
                     .mutable_ready()
                     .build(),
             ]
@@ -184,7 +184,7 @@ impl ElementImpl for DisplayMediaSrc {
                     &gst::Caps::new_empty_simple("video/x-raw"),
                 )
                 .unwrap(),
-                // System audio: not captured yet.
+                // System audio: the default output's monitor.
                 gst::PadTemplate::new(
                     "audio_%u",
                     gst::PadDirection::Src,
