@@ -11,8 +11,10 @@
 //! Each [`DisplayBackend`] lists its surfaces as engine [`Surface`]s, each with a
 //! [`SurfaceSource`] that makes the element capturing it. [`backends`] is the list tried, in
 //! order: the fake displays of `GST_USERMEDIA_FAKE_DEVICES` when fake devices are configured
-//! (nothing else then, so tests are hermetic); otherwise X11 when `DISPLAY` is set. A desktop
-//! portal backend (Wayland) goes before X11 in that list: it implements the same two traits.
+//! (nothing else then, so tests are hermetic); otherwise X11 when `DISPLAY` is set. The desktop
+//! portal ([`super::portal`]) is not in the list yet: its surface exists only once the user
+//! answered the dialog, and its stream must live as long as the source, which these traits do
+//! not provide for.
 //! [`surfaces`] returns the first backend's surfaces, or a sentence naming every backend tried
 //! and why it offered nothing (for NotFoundError).
 
