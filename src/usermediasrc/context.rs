@@ -15,6 +15,11 @@ use gst::prelude::*;
 use super::permission::Permission;
 use super::worker::Live;
 
+/// `constraints` of both elements until set: `{video: true}`.
+pub(super) const DEFAULT_CONSTRAINTS: &str = r#"{"video": true}"#;
+/// How long `request-permission` may take before the request is refused.
+pub(super) const DEFAULT_PERMISSION_TIMEOUT_MS: u32 = 60_000;
+
 /// The element's property values the controller acts on.
 #[derive(Debug, Clone)]
 pub(super) struct Options {
@@ -24,6 +29,19 @@ pub(super) struct Options {
     pub video_enabled: bool,
     pub audio_enabled: bool,
     pub failover: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            permission: Permission::Granted,
+            permission_timeout_ms: DEFAULT_PERMISSION_TIMEOUT_MS,
+            echo_probe: None,
+            video_enabled: true,
+            audio_enabled: true,
+            failover: false,
+        }
+    }
 }
 
 /// What an operation needs from the element.

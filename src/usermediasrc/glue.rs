@@ -172,3 +172,29 @@ where
         self.on_worker(|c, ctx| c.carry_out_deferred(ctx, session))
     }
 }
+
+/// The pads of both elements: `video_%u`, and `audio_%u` (a microphone, or system audio).
+pub(super) fn pad_templates() -> &'static [gst::PadTemplate] {
+    static PAD_TEMPLATES: std::sync::LazyLock<Vec<gst::PadTemplate>> =
+        std::sync::LazyLock::new(|| {
+            [("video_%u", "video/x-raw"), ("audio_%u", "audio/x-raw")]
+                .into_iter()
+                .map(|(name, media)| {
+                    gst::PadTemplate::new(
+                        name,
+                        gst::PadDirection::Src,
+                        gst::PadPresence::Sometimes,
+                        &gst::Caps::new_empty_simple(media),
+                    )
+                    .expect("a valid pad template")
+                })
+                .collect()
+        });
+    PAD_TEMPLATES.as_ref()
+}
+
+/// A bin of sources is a source: the flags its children would give it are its own.
+pub(super) fn mark_source(element: &gst::Bin) {
+    element.set_suppressed_flags(gst::ElementFlags::SOURCE | gst::ElementFlags::SINK);
+    element.set_element_flags(gst::ElementFlags::SOURCE);
+}

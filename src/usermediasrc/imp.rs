@@ -15,7 +15,7 @@ use gst::prelude::*;
 use gst::subclass::prelude::*;
 use std::sync::{LazyLock, Mutex};
 
-use super::context::{Ctx, Options};
+use super::context::{Ctx, DEFAULT_CONSTRAINTS, DEFAULT_PERMISSION_TIMEOUT_MS, Options};
 use super::controller::Controller;
 use super::debug::CAT;
 use super::glue::{self, Glue};
@@ -24,22 +24,6 @@ use super::outcome::Outcome;
 use super::permission::Permission;
 use super::request::Flavor;
 use crate::engine::Kind;
-
-const DEFAULT_CONSTRAINTS: &str = r#"{"video": true}"#;
-const DEFAULT_PERMISSION_TIMEOUT_MS: u32 = 60_000;
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            permission: Permission::Granted,
-            permission_timeout_ms: DEFAULT_PERMISSION_TIMEOUT_MS,
-            echo_probe: None,
-            video_enabled: true,
-            audio_enabled: true,
-            failover: false,
-        }
-    }
-}
 
 pub struct UserMediaSrc {
     /// Property values other than `constraints` (which the controller keeps).
@@ -195,9 +179,7 @@ impl ObjectImpl for UserMediaSrc {
 
     fn constructed(&self) {
         self.parent_constructed();
-        let obj = self.obj();
-        obj.set_suppressed_flags(gst::ElementFlags::SOURCE | gst::ElementFlags::SINK);
-        obj.set_element_flags(gst::ElementFlags::SOURCE);
+        glue::mark_source(self.obj().upcast_ref());
     }
 
     fn dispose(&self) {
@@ -223,25 +205,7 @@ impl ElementImpl for UserMediaSrc {
     }
 
     fn pad_templates() -> &'static [gst::PadTemplate] {
-        static PAD_TEMPLATES: LazyLock<Vec<gst::PadTemplate>> = LazyLock::new(|| {
-            vec![
-                gst::PadTemplate::new(
-                    "video_%u",
-                    gst::PadDirection::Src,
-                    gst::PadPresence::Sometimes,
-                    &gst::Caps::new_empty_simple("video/x-raw"),
-                )
-                .unwrap(),
-                gst::PadTemplate::new(
-                    "audio_%u",
-                    gst::PadDirection::Src,
-                    gst::PadPresence::Sometimes,
-                    &gst::Caps::new_empty_simple("audio/x-raw"),
-                )
-                .unwrap(),
-            ]
-        });
-        PAD_TEMPLATES.as_ref()
+        glue::pad_templates()
     }
 
     fn change_state(

@@ -15,16 +15,13 @@ use gst::glib;
 use gst::prelude::*;
 use gst::subclass::prelude::*;
 
-use super::super::context::Options;
+use super::super::context::{DEFAULT_CONSTRAINTS, DEFAULT_PERMISSION_TIMEOUT_MS, Options};
 use super::super::controller::Controller;
 use super::super::debug::CAT;
 use super::super::glue::{self, Glue};
 use super::super::oplock::lock;
 use super::super::permission::Permission;
 use super::super::request::Flavor;
-
-const DEFAULT_CONSTRAINTS: &str = r#"{"video": true}"#;
-const DEFAULT_PERMISSION_TIMEOUT_MS: u32 = 60_000;
 
 pub struct DisplayMediaSrc {
     options: Mutex<Options>,
@@ -36,14 +33,7 @@ pub struct DisplayMediaSrc {
 impl Default for DisplayMediaSrc {
     fn default() -> Self {
         DisplayMediaSrc {
-            options: Mutex::new(Options {
-                permission: Permission::Granted,
-                permission_timeout_ms: DEFAULT_PERMISSION_TIMEOUT_MS,
-                echo_probe: None,
-                video_enabled: true,
-                audio_enabled: true,
-                failover: false,
-            }),
+            options: Mutex::new(Options::default()),
             restore_token: Mutex::new(None),
             controller: Controller::new(DEFAULT_CONSTRAINTS, Flavor::Display),
         }
@@ -149,9 +139,7 @@ impl ObjectImpl for DisplayMediaSrc {
 
     fn constructed(&self) {
         self.parent_constructed();
-        let obj = self.obj();
-        obj.set_suppressed_flags(gst::ElementFlags::SOURCE | gst::ElementFlags::SINK);
-        obj.set_element_flags(gst::ElementFlags::SOURCE);
+        glue::mark_source(self.obj().upcast_ref());
     }
 
     fn dispose(&self) {
@@ -175,26 +163,7 @@ impl ElementImpl for DisplayMediaSrc {
     }
 
     fn pad_templates() -> &'static [gst::PadTemplate] {
-        static PAD_TEMPLATES: LazyLock<Vec<gst::PadTemplate>> = LazyLock::new(|| {
-            vec![
-                gst::PadTemplate::new(
-                    "video_%u",
-                    gst::PadDirection::Src,
-                    gst::PadPresence::Sometimes,
-                    &gst::Caps::new_empty_simple("video/x-raw"),
-                )
-                .unwrap(),
-                // System audio: the default output's monitor.
-                gst::PadTemplate::new(
-                    "audio_%u",
-                    gst::PadDirection::Src,
-                    gst::PadPresence::Sometimes,
-                    &gst::Caps::new_empty_simple("audio/x-raw"),
-                )
-                .unwrap(),
-            ]
-        });
-        PAD_TEMPLATES.as_ref()
+        glue::pad_templates()
     }
 
     fn change_state(
