@@ -213,6 +213,8 @@ fn system_audio_is_what_the_default_output_plays() {
 /// Without a sound server, system audio says so instead of failing later.
 #[test]
 fn no_sound_server_is_explained() {
+    let runtime = common::tempfile_path("runtime");
+    std::fs::create_dir_all(&runtime).unwrap();
     let out = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
@@ -222,8 +224,11 @@ fn no_sound_server_is_explained() {
         ])
         .env(NO_SERVER_CHILD_ENV, "1")
         .env("PULSE_SERVER", "unix:/nonexistent/usermedia/native")
+        // Without a runtime directory the pulse client makes /tmp/pulse-<random> and leaves it.
+        .env("XDG_RUNTIME_DIR", &runtime)
         .output()
         .unwrap();
+    let _ = std::fs::remove_dir_all(&runtime);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
