@@ -77,6 +77,9 @@ if command -v Xvfb >/dev/null; then
   rm -f "$fifo"
   if [ -n "$xnum" ]; then
     export DISPLAY=":$xnum"
+    # displaymediasrc's X11 backend: without a session bus, a desktop portal of the session
+    # this runs in is not asked first.
+    export DBUS_SESSION_BUS_ADDRESS="unix:path=/nonexistent/usermedia-bench-no-bus"
   else
     echo "bench: Xvfb did not start; no screen-capture rows" >&2
     unset DISPLAY

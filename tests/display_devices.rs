@@ -17,6 +17,7 @@ use std::sync::{Arc, OnceLock, mpsc};
 use std::time::Duration;
 
 use gst::prelude::*;
+use gstusermedia::device::display::DisplayQuery;
 use gstusermedia::device::{self, display};
 use gstusermedia::engine::display::SurfaceKind;
 
@@ -66,7 +67,7 @@ fn displays_are_monitors_never_cameras() {
     assert!(names.contains(&"Screen".to_string()), "{names:?}");
     assert!(names.contains(&"Editor".to_string()), "{names:?}");
 
-    let surfaces = display::surfaces().unwrap();
+    let surfaces = display::surfaces(&DisplayQuery::default()).unwrap();
     let listed: Vec<(&str, SurfaceKind, u32, u32)> = surfaces
         .iter()
         .map(|s| {
@@ -86,7 +87,7 @@ fn displays_are_monitors_never_cameras() {
 #[test]
 fn a_fake_display_source_produces_its_caps() {
     let _one = init();
-    let surfaces = display::surfaces().unwrap();
+    let surfaces = display::surfaces(&DisplayQuery::default()).unwrap();
     let win = surfaces.iter().find(|s| s.surface.id == "win0").unwrap();
     let caps = win.source.caps(60.0);
     let src = win.source.create_element("src", "never").unwrap();
@@ -107,7 +108,7 @@ fn a_fake_display_source_produces_its_caps() {
 #[test]
 fn removing_a_display_from_the_file_removes_the_surface() {
     let _one = init();
-    let surfaces = display::surfaces().unwrap();
+    let surfaces = display::surfaces(&DisplayQuery::default()).unwrap();
     let screen = surfaces.iter().find(|s| s.surface.id == "screen0").unwrap();
     assert!(screen.source.present());
     let (tx, rx) = mpsc::channel();
@@ -120,7 +121,7 @@ fn removing_a_display_from_the_file_removes_the_surface() {
     rx.recv_timeout(Duration::from_secs(2))
         .expect("told within 2 s that the display is gone");
     assert!(!screen.source.present());
-    let ids: Vec<String> = display::surfaces()
+    let ids: Vec<String> = display::surfaces(&DisplayQuery::default())
         .unwrap()
         .into_iter()
         .map(|s| s.surface.id)
@@ -134,7 +135,7 @@ fn removing_a_display_from_the_file_removes_the_surface() {
         ["cam0"]
     );
     common::write_atomically(file(), &format!("[{SCREEN}, {CAM}, {WINDOW}]"));
-    let back = || display::surfaces().is_ok_and(|s| s.len() == 2);
+    let back = || display::surfaces(&DisplayQuery::default()).is_ok_and(|s| s.len() == 2);
     let deadline = std::time::Instant::now() + Duration::from_secs(2);
     while !back() && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));

@@ -146,7 +146,18 @@ fn launch_frame(display: &str, constraints: &str, width: usize, height: usize) -
         "filesink",
         &location,
     ];
-    let o = common::run_tool("gst-launch-1.0", &args, &[("DISPLAY", display)]);
+    // No session bus: a desktop portal on the developer's own session would be tried first.
+    let o = common::run_tool(
+        "gst-launch-1.0",
+        &args,
+        &[
+            ("DISPLAY", display),
+            (
+                "DBUS_SESSION_BUS_ADDRESS",
+                "unix:path=/nonexistent/usermedia-no-bus",
+            ),
+        ],
+    );
     assert!(o.status.success(), "{}", common::output_text(&o));
     let data = std::fs::read(&out).unwrap();
     let _ = std::fs::remove_file(&out);

@@ -113,6 +113,52 @@ fn capture_maps_every_error_to_its_exit_status() {
 }
 
 #[test]
+fn screen_prints_the_delivered_settings_and_maps_refusals() {
+    const DISPLAYS: &str = r#"[{"kind": "display", "deviceId": "screen0", "label": "Screen",
+        "caps": "video/x-raw,format=BGRx,width=1280,height=720,framerate=30/1"}]"#;
+    let o = example(
+        "screen",
+        &[
+            "--constraints",
+            "{video: {width: {max: 640}}}",
+            "--permission",
+            "prompt",
+            "--answer",
+            "yes",
+            "--seconds",
+            "1",
+        ],
+        DISPLAYS,
+    );
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{t}");
+    assert!(t.contains(r#"permission for "Screen": granted"#), "{t}");
+    assert!(
+        t.contains(r#""width":640"#) && t.contains(r#""height":360"#),
+        "{t}"
+    );
+    for (args, code, name) in [
+        (
+            &["--constraints", "{video: {width: {min: 640}}}"][..],
+            2,
+            "TypeError",
+        ),
+        (
+            &["--permission", "prompt", "--answer", "no"][..],
+            5,
+            "NotAllowedError",
+        ),
+    ] {
+        let o = example("screen", args, DISPLAYS);
+        let t = text(&o);
+        assert_eq!(o.status.code(), Some(code), "{args:?}: {t}");
+        assert!(t.contains(name), "{args:?}: {t}");
+    }
+    let o = example("screen", &[], "[]");
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+}
+
+#[test]
 fn enumerate_lists_devices_with_capabilities() {
     let o = example("enumerate", &[], FAKE);
     assert!(o.status.success(), "{}", text(&o));

@@ -390,3 +390,384 @@ fn a_persistent_grant_comes_with_a_restore_token_that_restores() {
     assert!(options.lookup_value("restore_data", None).is_some());
     drop(third);
 }
+
+// ---------------------------------------------------------------------------------------------
+// displaymediasrc on the portal. The element finds the portal on the session bus, so each run
+// is a child process of this test binary with DBUS_SESSION_BUS_ADDRESS set to the stack's bus
+// (and no DISPLAY, no fake devices): `element_child` runs what the parent describes in JSON and
+// prints what it saw.
+
+const ELEMENT_CHILD_ENV: &str = "USERMEDIA_PORTAL_ELEMENT_CHILD";
+
+/// Runs displaymediasrc as `spec` says (`constraints`, `permission`, `timeout_ms`, `runs`: how
+/// many starts, each with the restore token the previous one got, `close`: end the sessions
+/// from the backend once frames arrive), in a child process on `address`'s bus.
+fn element_runs(address: &str, spec: serde_json::Value) -> Vec<serde_json::Value> {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "element_child", "--ignored", "--nocapture"])
+        .env(ELEMENT_CHILD_ENV, spec.to_string())
+        .env("DBUS_SESSION_BUS_ADDRESS", address)
+        .env_remove("DISPLAY")
+        .env_remove("GST_USERMEDIA_FAKE_DEVICES")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let runs: Vec<serde_json::Value> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("RUN "))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        out.status.success() && !runs.is_empty(),
+        "the child failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    runs
+}
+
+#[test]
+#[ignore = "runs in a child process of the displaymediasrc tests"]
+fn element_child() {
+    let Ok(spec) = std::env::var(ELEMENT_CHILD_ENV) else {
+        return;
+    };
+    let spec: serde_json::Value = serde_json::from_str(&spec).unwrap();
+    common::init(None);
+    let mut token: Option<String> = None;
+    for _ in 0..spec["runs"].as_u64().unwrap_or(1) {
+        let run = element_run(&spec, token.take());
+        token = run["restore_token"].as_str().map(str::to_owned);
+        println!("RUN {run}");
+    }
+}
+
+/// One start of displaymediasrc into an appsink: the first frame's middle pixel, or the error.
+fn element_run(spec: &serde_json::Value, token: Option<String>) -> serde_json::Value {
+    let pipeline = gst::parse::launch(
+        "displaymediasrc name=src ! videoconvert ! video/x-raw,format=BGRx \
+         ! appsink name=sink sync=false max-buffers=2 drop=true",
+    )
+    .unwrap()
+    .downcast::<gst::Bin>()
+    .unwrap();
+    let src = pipeline.by_name("src").unwrap();
+    src.set_property("constraints", spec["constraints"].as_str().unwrap());
+    if let Some(p) = spec["permission"].as_str() {
+        src.set_property_from_str("permission", p);
+    }
+    if let Some(ms) = spec["timeout_ms"].as_u64() {
+        src.set_property("permission-timeout", ms as u32);
+    }
+    src.set_property("restore-token", token);
+    let asked = std::sync::Arc::new(AtomicU32::new(0));
+    {
+        let asked = asked.clone();
+        src.connect("request-permission", false, move |_| {
+            asked.fetch_add(1, Ordering::SeqCst);
+            Some(true.to_value())
+        });
+    }
+    let notified = std::sync::Arc::new(AtomicU32::new(0));
+    {
+        let notified = notified.clone();
+        src.connect_notify(Some("restore-token"), move |_, _| {
+            notified.fetch_add(1, Ordering::SeqCst);
+        });
+    }
+    let sink = pipeline.by_name("sink").unwrap();
+    // appsink's action signals (the project has no gstreamer-app dependency).
+    let pull = |timeout: gst::ClockTime| {
+        sink.emit_by_name::<Option<gst::Sample>>("try-pull-sample", &[&timeout.nseconds()])
+    };
+    let is_eos = || sink.property::<bool>("eos");
+    let bus = pipeline.bus().unwrap();
+    let mut run = json!({});
+    let error = |msg: &gst::Message| match msg.view() {
+        gst::MessageView::Error(e) => {
+            let d = e.details();
+            let get = |k: &str| d.and_then(|d| d.get::<String>(k).ok()).unwrap_or_default();
+            Some(json!({"name": get("name"), "message": get("message")}))
+        }
+        _ => None,
+    };
+    if pipeline.set_state(gst::State::Playing).is_err() {
+        run["error"] = bus
+            .iter_timed_filtered(gst::ClockTime::ZERO, &[gst::MessageType::Error])
+            .find_map(|m| error(&m))
+            .unwrap_or(json!({"name": "none posted"}));
+    } else if let Some(sample) = pull(gst::ClockTime::from_seconds(20)) {
+        let caps = sample.caps().unwrap().structure(0).unwrap().to_owned();
+        let (w, h) = (
+            caps.get::<i32>("width").unwrap(),
+            caps.get::<i32>("height").unwrap(),
+        );
+        let map = sample.buffer().unwrap().map_readable().unwrap();
+        let at = ((h / 2 * w + w / 2) * 4) as usize;
+        run["size"] = json!([w, h]);
+        run["pixel"] = json!(map[at..at + 3]);
+        run["settings"] =
+            serde_json::from_str(&src.property::<String>("settings")).unwrap_or_default();
+        if spec["close"].as_bool() == Some(true) {
+            close_sessions_from_the_backend();
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while !is_eos() && Instant::now() < deadline {
+                let _ = pull(gst::ClockTime::from_mseconds(100));
+            }
+            run["eos"] = json!(is_eos());
+            run["ended"] = json!(
+                bus.iter_timed_filtered(gst::ClockTime::ZERO, &[gst::MessageType::Element])
+                    .filter_map(|m| m.structure().map(|s| s.to_owned()))
+                    .any(|s| s.name() == "usermedia-track-ended")
+            );
+        }
+    } else {
+        run["error"] = bus
+            .iter_timed_filtered(gst::ClockTime::ZERO, &[gst::MessageType::Error])
+            .find_map(|m| error(&m))
+            .unwrap_or(json!({"name": "no frame and no error within 20 s"}));
+    }
+    pipeline.set_state(gst::State::Null).unwrap();
+    run["asked"] = json!(asked.load(Ordering::SeqCst));
+    run["restore_token"] = json!(src.property::<Option<String>>("restore-token"));
+    run["notified"] = json!(notified.load(Ordering::SeqCst));
+    run
+}
+
+/// The mock backend's `CloseSessions()`: the desktop ends the cast (its "stop sharing" button).
+fn close_sessions_from_the_backend() {
+    let address = std::env::var("DBUS_SESSION_BUS_ADDRESS").unwrap();
+    let conn = gio::DBusConnection::for_address_sync(
+        &address,
+        gio::DBusConnectionFlags::AUTHENTICATION_CLIENT
+            | gio::DBusConnectionFlags::MESSAGE_BUS_CONNECTION,
+        None,
+        None::<&gio::Cancellable>,
+    )
+    .unwrap();
+    conn.call_sync(
+        Some("org.freedesktop.impl.portal.UsermediaTest"),
+        "/org/freedesktop/portal/desktop",
+        "org.usermedia.test.ScreenCastMock",
+        "CloseSessions",
+        None,
+        None,
+        gio::DBusCallFlags::NONE,
+        5000,
+        None::<&gio::Cancellable>,
+    )
+    .unwrap();
+}
+
+fn select_options(stack: &Stack) -> gst::glib::VariantDict {
+    let options = stack.stats().lookup_value("select_options", None).unwrap();
+    gst::glib::VariantDict::new(Some(&options))
+}
+
+/// The user's choice in the portal's dialog is captured, downscaled as the options say; the
+/// dialog was the prompt, the grant's restore token appears on the element and restores the
+/// choice on the next start, and the cast ends with the element.
+#[test]
+fn displaymediasrc_captures_the_portal_choice_and_restores_it() {
+    let _watchdog = Watchdog::new("displaymediasrc on the portal", TEST_LIMIT);
+    let Some(screen) = Screen::start() else {
+        return;
+    };
+    let backend = json!({"node-id": screen.node_id, "serial": screen.serial, "source-type": 2});
+    let Some(stack) = stack(Parts::Full, backend) else {
+        return;
+    };
+    let runs = element_runs(
+        stack.address(),
+        json!({
+            "constraints": "{video: {displaySurface: 'window', width: {max: 160}, cursor: 'motion'}}",
+            "permission": "prompt",
+            "runs": 2,
+        }),
+    );
+    let first = &runs[0];
+    assert!(first["error"].is_null(), "{first}\n{}", stack.logs());
+    assert_eq!(first["size"], json!([160, 120]), "{first}");
+    assert_eq!(first["pixel"], json!([0, 255, 0]), "{first}");
+    let settings = &first["settings"]["video"];
+    assert_eq!(settings["displaySurface"], "window", "{first}");
+    assert_eq!(settings["cursor"], "motion", "{first}");
+    assert_eq!(settings["width"], 160, "{first}");
+    assert_eq!(settings["label"], "Window (320x240)", "{first}");
+    assert_eq!(
+        first["asked"], 0,
+        "the portal's dialog is the prompt: {first}"
+    );
+    assert!(first["restore_token"].is_string(), "{first}");
+    assert_eq!(first["notified"], 1, "{first}");
+    // The second start handed the token back: the frontend gave the backend its stored choice.
+    let second = &runs[1];
+    assert!(second["error"].is_null(), "{second}\n{}", stack.logs());
+    let options = select_options(&stack);
+    assert_eq!(options.lookup::<u32>("types").unwrap(), Some(2));
+    assert_eq!(options.lookup::<u32>("cursor_mode").unwrap(), Some(4));
+    assert_eq!(options.lookup::<u32>("persist_mode").unwrap(), Some(2));
+    let data = options
+        .lookup_value("restore_data", None)
+        .expect("restore_data passed to the backend");
+    assert_eq!(data.child_value(0).str(), Some("usermedia-test"));
+    // Both casts ended with their element.
+    assert_eq!(stack.wait_for_stat("sessions_closed", 2), 2);
+    assert_eq!(stack.wait_for_stat("sessions_open", 0), 0);
+}
+
+/// The desktop's "stop sharing" ends the track as an unplug does: track-ended, then EOS.
+#[test]
+fn displaymediasrc_track_ends_when_the_desktop_stops_the_cast() {
+    let _watchdog = Watchdog::new("portal cast stopped", TEST_LIMIT);
+    let Some(screen) = Screen::start() else {
+        return;
+    };
+    let backend = json!({"node-id": screen.node_id, "serial": screen.serial});
+    let Some(stack) = stack(Parts::Full, backend) else {
+        return;
+    };
+    let runs = element_runs(
+        stack.address(),
+        json!({"constraints": "{video: true}", "close": true}),
+    );
+    let run = &runs[0];
+    assert!(run["error"].is_null(), "{run}\n{}", stack.logs());
+    assert_eq!(
+        run["settings"]["video"]["displaySurface"], "monitor",
+        "{run}"
+    );
+    assert_eq!(run["ended"], true, "{run}\n{}", stack.logs());
+    assert_eq!(run["eos"], true, "{run}");
+}
+
+/// Refusals: a cancelled dialog and an unanswered one (`permission-timeout`) are
+/// NotAllowedError, a failing portal AbortError, and `permission=denied` never calls it.
+#[test]
+fn displaymediasrc_portal_refusals() {
+    let _watchdog = Watchdog::new("portal refusals", TEST_LIMIT);
+    if vdev::shared().is_none() {
+        return;
+    }
+    let video = json!({"constraints": "{video: true}"});
+    for (backend, spec, name) in [
+        (
+            json!({"node-id": 1, "response": 1}),
+            video.clone(),
+            "NotAllowedError",
+        ),
+        (
+            json!({"node-id": 1, "response": 2}),
+            video.clone(),
+            "AbortError",
+        ),
+        (
+            json!({"node-id": 1, "answer": false}),
+            json!({"constraints": "{video: true}", "timeout_ms": 1500}),
+            "NotAllowedError",
+        ),
+        (
+            json!({"node-id": 1, "size": null}),
+            video.clone(),
+            "AbortError",
+        ),
+        (
+            json!({"node-id": 1}),
+            json!({"constraints": "{video: true}", "permission": "denied"}),
+            "NotAllowedError",
+        ),
+    ] {
+        let Some(stack) = stack(Parts::Full, backend.clone()) else {
+            return;
+        };
+        let run = &element_runs(stack.address(), spec.clone())[0];
+        assert_eq!(run["error"]["name"], name, "{backend} {spec}: {run}");
+        assert!(run["restore_token"].is_null(), "{run}");
+        let created = stack.stats().lookup::<u32>("sessions_created").unwrap();
+        let denied = spec["permission"] == "denied";
+        assert_eq!(created, Some(u32::from(!denied)), "{backend} {spec}");
+        // Nothing left open on the portal.
+        assert_eq!(
+            stack.wait_for_stat("sessions_open", 0),
+            0,
+            "{backend} {spec}"
+        );
+    }
+}
+
+/// No portal and no X server: NotFoundError naming both backends and why.
+#[test]
+fn displaymediasrc_without_portal_or_x11_names_both() {
+    let _watchdog = Watchdog::new("no backend", TEST_LIMIT);
+    if vdev::shared().is_none() {
+        return;
+    }
+    let Some(bus) = stack(Parts::Bus, json!({})) else {
+        return;
+    };
+    let run = &element_runs(bus.address(), json!({"constraints": "{video: true}"}))[0];
+    assert_eq!(run["error"]["name"], "NotFoundError", "{run}");
+    let message = run["error"]["message"].as_str().unwrap();
+    assert!(message.contains("desktop portal: "), "{message}");
+    assert!(
+        message.contains("org.freedesktop.portal.Desktop"),
+        "{message}"
+    );
+    assert!(message.contains("X11: DISPLAY is not set"), "{message}");
+}
+
+/// Unattended capture as the `screen` example does it: the first run keeps the grant's token
+/// in a file, the second hands it back and the portal restores the choice without a dialog.
+#[test]
+fn screen_example_keeps_and_restores_the_choice() {
+    let _watchdog = Watchdog::new("screen example", TEST_LIMIT);
+    let Some(screen) = Screen::start() else {
+        return;
+    };
+    let backend = json!({"node-id": screen.node_id, "serial": screen.serial});
+    let Some(stack) = stack(Parts::Full, backend) else {
+        return;
+    };
+    let exe = std::env::current_exe().unwrap();
+    let example = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples/screen");
+    assert!(example.exists(), "{} not built", example.display());
+    let token_file = common::tempfile_path("screen-token");
+    let run = || {
+        let out = std::process::Command::new(&example)
+            .args(["--seconds", "1", "--token-file"])
+            .arg(&token_file)
+            .env("DBUS_SESSION_BUS_ADDRESS", stack.address())
+            .env_remove("DISPLAY")
+            .env_remove("GST_USERMEDIA_FAKE_DEVICES")
+            .env_remove("GST_PLUGIN_PATH")
+            .output()
+            .unwrap();
+        let text = common::output_text(&out);
+        assert_eq!(out.status.code(), Some(0), "{text}\n{}", stack.logs());
+        text
+    };
+    let first = run();
+    assert!(first.contains("restore token saved"), "{first}");
+    assert!(!first.contains("restoring"), "{first}");
+    assert!(
+        select_options(&stack)
+            .lookup_value("restore_data", None)
+            .is_none()
+    );
+    let token = std::fs::read_to_string(&token_file).unwrap();
+    assert!(!token.trim().is_empty());
+    let second = run();
+    assert!(second.contains("restoring the previous choice"), "{second}");
+    assert!(second.contains(r#""displaySurface":"monitor""#), "{second}");
+    assert!(
+        select_options(&stack)
+            .lookup_value("restore_data", None)
+            .is_some(),
+        "the token reached the backend"
+    );
+    let _ = std::fs::remove_file(&token_file);
+}

@@ -11,20 +11,25 @@
 //! Each [`DisplayBackend`] lists its surfaces as engine [`Surface`]s, each with a
 //! [`SurfaceSource`] that makes the element capturing it. [`backends`] is the list tried, in
 //! order: the fake displays of `GST_USERMEDIA_FAKE_DEVICES` when fake devices are configured
-//! (nothing else then, so tests are hermetic); otherwise X11 when `DISPLAY` is set. The desktop
-//! portal ([`super::portal`]) is not in the list yet: its surface exists only once the user
-//! answered the dialog, and its stream must live as long as the source, which these traits do
-//! not provide for.
-//! [`surfaces`] returns the first backend's surfaces, or a sentence naming every backend tried
-//! and why it offered nothing (for NotFoundError).
+//! (nothing else then, so tests are hermetic); otherwise the desktop portal ([`super::portal`])
+//! when the session bus has one, then X11 when `DISPLAY` is set.
+//! The portal lists no surfaces up front: its dialog is the user's choice, so it "lists" the one
+//! surface the user picked, and that surface's source keeps the portal's stream (and session)
+//! alive for as long as the track captures it.
+//! [`surfaces`] returns the first backend's surfaces, or why none can be captured: every backend
+//! tried and what it said (NotFoundError), or the user's or a backend's refusal.
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use gst::glib;
 use gst::prelude::*;
 
 use super::fake::{self, FakeDevice};
+use super::portal::{
+    self, Cursor, PortalError, PortalRequest, PortalStream, SourceType, SourceTypes,
+};
 use super::{caps, monitor, x11};
 use crate::engine::ValueSet;
 use crate::engine::display::{Surface, SurfaceKind};
@@ -35,6 +40,11 @@ pub struct DisplaySurface {
     pub surface: Surface,
     /// The backend's name, for messages.
     pub backend: &'static str,
+    /// The user picked it in the backend's own dialog (the desktop portal's): that was the
+    /// permission prompt.
+    pub chosen_by_user: bool,
+    /// A token that restores the same choice without a dialog next time (the portal's).
+    pub restore_token: Option<String>,
     pub source: Arc<dyn SurfaceSource>,
 }
 
@@ -66,12 +76,54 @@ pub trait SurfaceSource: Send + Sync {
     }
 }
 
+/// What a backend that asks the user (the desktop portal) asks for; the others list every
+/// surface and ignore it.
+#[derive(Clone, Debug, Default)]
+pub struct DisplayQuery {
+    /// `displaySurface`: the kind of surface to offer first.
+    pub preferred: Option<SurfaceKind>,
+    /// The `cursor` wanted (`never`, `always`, `motion`); `None`: drawn into the frames, as
+    /// Chromium does.
+    pub cursor: Option<String>,
+    /// `restore-token`: restores an earlier choice without a dialog where the backend can.
+    pub restore_token: Option<String>,
+    /// How long the user may take to answer; `None`: as long as they like.
+    pub timeout: Option<Duration>,
+}
+
+/// Why no surface can be captured.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DisplayError {
+    /// No backend offers a surface: every one tried, and why (NotFoundError).
+    NotFound(String),
+    /// The user said no, or did not answer in time (NotAllowedError).
+    NotAllowed(String),
+    /// A backend failed (AbortError).
+    Failed(String),
+}
+
+/// Why a backend offers nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BackendError {
+    /// It cannot be used here; the next backend is tried.
+    Unavailable(String),
+    /// It was used and refused or failed: the answer, no other backend is tried (the user
+    /// answered already).
+    Refused(DisplayError),
+}
+
+impl From<String> for BackendError {
+    fn from(why: String) -> Self {
+        BackendError::Unavailable(why)
+    }
+}
+
 /// A source of display surfaces.
 pub trait DisplayBackend {
-    /// How messages name it (`fake displays`, `X11`).
+    /// How messages name it (`fake displays`, `desktop portal`, `X11`).
     fn name(&self) -> &'static str;
-    /// The surfaces it offers now, or why it cannot offer any.
-    fn surfaces(&self) -> Result<Vec<DisplaySurface>, String>;
+    /// The surfaces it offers now, or why it offers none.
+    fn surfaces(&self, query: &DisplayQuery) -> Result<Vec<DisplaySurface>, BackendError>;
 }
 
 /// Keeps a [`SurfaceSource::watch`] registered; dropping it unregisters.
@@ -101,25 +153,24 @@ pub fn backends() -> Vec<Box<dyn DisplayBackend>> {
     if std::env::var_os(fake::ENV_VAR).is_some() {
         return vec![Box::new(FakeDisplays)];
     }
-    // A desktop portal backend goes first here once there is one.
-    vec![Box::new(X11Displays)]
+    vec![Box::new(PortalDisplays), Box::new(X11Displays)]
 }
 
-/// The surfaces of the first backend that offers any, or why none does (every backend tried,
-/// and what it said).
-pub fn surfaces() -> Result<Vec<DisplaySurface>, String> {
+/// The surfaces of the first backend that offers any, or why none can be captured.
+pub fn surfaces(query: &DisplayQuery) -> Result<Vec<DisplaySurface>, DisplayError> {
     let mut why = Vec::new();
     for backend in backends() {
-        match backend.surfaces() {
+        match backend.surfaces(query) {
             Ok(s) if !s.is_empty() => return Ok(s),
             Ok(_) => why.push(format!("{}: no surface to capture", backend.name())),
-            Err(e) => why.push(format!("{}: {e}", backend.name())),
+            Err(BackendError::Unavailable(e)) => why.push(format!("{}: {e}", backend.name())),
+            Err(BackendError::Refused(e)) => return Err(e),
         }
     }
-    Err(format!(
+    Err(DisplayError::NotFound(format!(
         "no display surface to capture ({})",
         why.join("; ")
-    ))
+    )))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -134,7 +185,7 @@ impl DisplayBackend for FakeDisplays {
         "fake displays"
     }
 
-    fn surfaces(&self) -> Result<Vec<DisplaySurface>, String> {
+    fn surfaces(&self, _: &DisplayQuery) -> Result<Vec<DisplaySurface>, BackendError> {
         let provider = monitor::fake_provider()
             .ok_or_else(|| "the fake device provider did not start".to_string())?;
         let surfaces: Vec<DisplaySurface> = provider
@@ -147,7 +198,7 @@ impl DisplayBackend for FakeDisplays {
             if let Some(problem) = fake::config::setup_problem() {
                 why = format!("{why} ({problem})");
             }
-            return Err(why);
+            return Err(why.into());
         }
         Ok(surfaces)
     }
@@ -175,6 +226,8 @@ fn fake_surface(device: FakeDevice) -> Option<DisplaySurface> {
     };
     Some(DisplaySurface {
         backend: "fake displays",
+        chosen_by_user: false,
+        restore_token: None,
         source: Arc::new(FakeSource {
             device,
             structure,
@@ -255,18 +308,22 @@ impl DisplayBackend for X11Displays {
         "X11"
     }
 
-    fn surfaces(&self) -> Result<Vec<DisplaySurface>, String> {
+    fn surfaces(&self, _: &DisplayQuery) -> Result<Vec<DisplaySurface>, BackendError> {
         if std::env::var_os("DISPLAY").is_none_or(|d| d.is_empty()) {
-            return Err("DISPLAY is not set".into());
+            return Err(BackendError::Unavailable("DISPLAY is not set".into()));
         }
         if gst::ElementFactory::find("ximagesrc").is_none() {
-            return Err("ximagesrc is missing (gstreamer1.0-plugins-good)".into());
+            return Err(BackendError::Unavailable(
+                "ximagesrc is missing (gstreamer1.0-plugins-good)".into(),
+            ));
         }
         Ok(x11::surfaces(None)?
             .into_iter()
             .map(|s| DisplaySurface {
                 surface: s.surface.clone(),
                 backend: "X11",
+                chosen_by_user: false,
+                restore_token: None,
                 source: Arc::new(X11Source {
                     id: s.surface.id,
                     capture: s.capture,
@@ -303,5 +360,134 @@ impl SurfaceSource for X11Source {
 
     fn present(&self) -> bool {
         x11::surfaces(None).is_ok_and(|l| l.iter().any(|s| s.surface.id == self.id))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Desktop portal
+
+/// The highest rate a portal surface is offered at: compositors send at most one frame per
+/// refresh, and a frame only when something changed.
+const PORTAL_MAX_RATE: f64 = 60.0;
+
+/// The xdg-desktop-portal ScreenCast portal: the surface the user picks in its dialog.
+struct PortalDisplays;
+
+impl DisplayBackend for PortalDisplays {
+    fn name(&self) -> &'static str {
+        "desktop portal"
+    }
+
+    fn surfaces(&self, query: &DisplayQuery) -> Result<Vec<DisplaySurface>, BackendError> {
+        if gst::ElementFactory::find("pipewiresrc").is_none() {
+            return Err(BackendError::Unavailable(
+                "pipewiresrc is missing (gstreamer1.0-pipewire)".into(),
+            ));
+        }
+        let cursor = query
+            .cursor
+            .as_deref()
+            .and_then(Cursor::parse)
+            .unwrap_or(Cursor::Always);
+        let request = PortalRequest {
+            surfaces: SourceTypes::for_surface(query.preferred),
+            cursor: Some(cursor),
+            restore_token: query.restore_token.clone(),
+            persist: true,
+            timeout: query.timeout,
+            bus_address: None,
+        };
+        let stream = portal::open(&request).map_err(|e| match e {
+            PortalError::NotAvailable(why) => BackendError::Unavailable(why),
+            PortalError::Cancelled | PortalError::Timeout(_) => {
+                BackendError::Refused(DisplayError::NotAllowed(e.to_string()))
+            }
+            PortalError::Failed(_) => BackendError::Refused(DisplayError::Failed(e.to_string())),
+        })?;
+        Ok(vec![portal_surface(stream, query.preferred)?])
+    }
+}
+
+fn portal_surface(
+    stream: PortalStream,
+    preferred: Option<SurfaceKind>,
+) -> Result<DisplaySurface, BackendError> {
+    // Frames are negotiated at this size: without it the track could not promise one.
+    let Some((width, height)) = stream
+        .size
+        .filter(|&(w, h)| w > 0 && h > 0)
+        .map(|(w, h)| (w as u32, h as u32))
+    else {
+        return Err(BackendError::Refused(DisplayError::Failed(
+            "the desktop portal did not say the size of the chosen stream".into(),
+        )));
+    };
+    let kind = match stream.source_type {
+        Some(SourceType::Window) => SurfaceKind::Window,
+        Some(SourceType::Monitor | SourceType::Virtual) => SurfaceKind::Monitor,
+        None => preferred.unwrap_or(SurfaceKind::Monitor),
+    };
+    let what = match stream.source_type {
+        Some(SourceType::Window) => "Window",
+        Some(SourceType::Virtual) => "Virtual screen",
+        _ if kind == SurfaceKind::Window => "Window",
+        _ => "Screen",
+    };
+    let surface = Surface {
+        id: format!("portal-{}", stream.target_object()),
+        label: format!("{what} ({width}x{height})"),
+        kind,
+        width,
+        height,
+        frame_rate: ValueSet::Range {
+            min: 1.0,
+            max: PORTAL_MAX_RATE,
+            step: 0.0,
+        },
+        // Portals version 1 have no cursor modes: the compositor's default, hidden.
+        cursor: vec![stream.cursor.unwrap_or(Cursor::Never).as_str().into()],
+        // The compositor renders the whole window, covered or not.
+        logical: true,
+    };
+    Ok(DisplaySurface {
+        surface,
+        backend: "desktop portal",
+        chosen_by_user: true,
+        restore_token: stream.restore_token.clone(),
+        source: Arc::new(PortalSource {
+            stream,
+            size: (width, height),
+        }),
+    })
+}
+
+/// The portal's stream: dropping it (with the last track that captures it) ends the cast.
+struct PortalSource {
+    stream: PortalStream,
+    size: (u32, u32),
+}
+
+impl SurfaceSource for PortalSource {
+    fn create_element(&self, name: &str, _cursor: &str) -> Result<gst::Element, glib::BoolError> {
+        // The cursor mode was agreed with the portal before the stream existed.
+        portal::create_source(&self.stream, Some(name))
+    }
+
+    fn caps(&self, _frame_rate: f64) -> gst::Caps {
+        // No rate: compositors send frames when the screen changes (variable rate, 0/1);
+        // decimation bounds it.
+        gst::Caps::builder("video/x-raw")
+            .field("width", self.size.0 as i32)
+            .field("height", self.size.1 as i32)
+            .build()
+    }
+
+    fn present(&self) -> bool {
+        self.stream.session.is_open()
+    }
+
+    fn watch(&self, gone: Box<dyn Fn() + Send + Sync>) -> Option<Watch> {
+        let watch = self.stream.session.watch_closed(gone).ok()?;
+        Some(Watch::new(move || drop(watch)))
     }
 }

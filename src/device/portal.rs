@@ -219,6 +219,69 @@ impl PortalSession {
         &self.handle
     }
 
+    /// Whether the portal still has the session: it closes it when the user stops sharing
+    /// from the desktop's own controls (its object then no longer exists).
+    pub fn is_open(&self) -> bool {
+        let args = Variant::tuple_from_iter([SESSION.to_variant(), "version".to_variant()]);
+        self.open
+            && call(
+                &self.conn,
+                &self.handle,
+                "org.freedesktop.DBus.Properties",
+                "Get",
+                Some(&args),
+                CLOSE_TIMEOUT,
+            )
+            .is_ok()
+    }
+
+    /// Calls `closed` once the portal closes the session (the user stopped sharing from the
+    /// desktop's own controls), until [`SessionWatch`] is dropped. A thread of its own runs
+    /// the signal's main context.
+    pub fn watch_closed(
+        &self,
+        closed: Box<dyn Fn() + Send + Sync>,
+    ) -> std::io::Result<SessionWatch> {
+        let (conn, handle) = (self.conn.clone(), self.handle.clone());
+        let context = glib::MainContext::new();
+        let main_loop = glib::MainLoop::new(Some(&context), false);
+        let (ml, ctx) = (main_loop.clone(), context.clone());
+        let (subscribed, ready) = std::sync::mpsc::sync_channel::<()>(1);
+        let fired = std::sync::atomic::AtomicBool::new(false);
+        let closed = std::sync::Arc::new(move || {
+            if !fired.swap(true, Ordering::SeqCst) {
+                closed();
+            }
+        });
+        let on_signal = closed.clone();
+        let thread = std::thread::Builder::new()
+            .name("usermedia-portal".into())
+            .spawn(move || {
+                let _ = ctx.with_thread_default(|| {
+                    let _subscription = conn.subscribe_to_signal(
+                        Some(PORTAL_NAME),
+                        Some(SESSION),
+                        Some("Closed"),
+                        Some(&handle),
+                        None,
+                        gio::DBusSignalFlags::NONE,
+                        move |_| on_signal(),
+                    );
+                    let _ = subscribed.send(());
+                    ml.run();
+                });
+            })?;
+        let _ = ready.recv();
+        let watch = SessionWatch {
+            stop: Some((context, main_loop, thread)),
+        };
+        // Closed before the subscription existed: nothing would tell.
+        if !self.is_open() {
+            closed();
+        }
+        Ok(watch)
+    }
+
     /// Closes the session now (dropping it does the same).
     pub fn close(mut self) {
         self.close_now();
@@ -243,6 +306,31 @@ impl PortalSession {
 impl Drop for PortalSession {
     fn drop(&mut self) {
         self.close_now();
+    }
+}
+
+/// Keeps a [`PortalSession::watch_closed`] running; dropping it stops the watch.
+pub struct SessionWatch {
+    stop: Option<(
+        glib::MainContext,
+        glib::MainLoop,
+        std::thread::JoinHandle<()>,
+    )>,
+}
+
+impl Drop for SessionWatch {
+    fn drop(&mut self) {
+        if let Some((context, main_loop, thread)) = self.stop.take() {
+            // Through the context: a quit before the loop runs would be lost.
+            context.invoke(move || main_loop.quit());
+            let _ = thread.join();
+        }
+    }
+}
+
+impl std::fmt::Debug for SessionWatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionWatch")
     }
 }
 
@@ -297,6 +385,29 @@ pub fn open(req: &PortalRequest) -> Result<PortalStream, PortalError> {
         .map_err(|e| PortalError::Failed(format!("cannot use a private main context: {e}")))?
 }
 
+/// The session bus's address: `DBUS_SESSION_BUS_ADDRESS`, else `$XDG_RUNTIME_DIR/bus`. Never
+/// gio's last resort, `dbus-launch --autolaunch`, which would leave a bus daemon running.
+pub fn session_bus_address() -> Result<String, PortalError> {
+    if let Some(address) = std::env::var("DBUS_SESSION_BUS_ADDRESS")
+        .ok()
+        .filter(|a| !a.is_empty())
+    {
+        return Ok(address);
+    }
+    if let Some(dir) = std::env::var_os("XDG_RUNTIME_DIR") {
+        let bus = std::path::Path::new(&dir).join("bus");
+        if bus.exists() {
+            let path = gio::dbus_address_escape_value(&bus.to_string_lossy());
+            return Ok(format!("unix:path={path}"));
+        }
+    }
+    Err(PortalError::NotAvailable(
+        "no session bus (DBUS_SESSION_BUS_ADDRESS is not set and $XDG_RUNTIME_DIR/bus does not \
+         exist)"
+            .into(),
+    ))
+}
+
 /// Creates the `pipewiresrc` reading `stream`. `stream` must outlive the source: its fd is the
 /// source's connection and dropping it ends the cast.
 pub fn create_source(
@@ -343,11 +454,7 @@ impl<'a> Flow<'a> {
         let deadline = req.timeout.map(|t| Instant::now() + t);
         let address = match &req.bus_address {
             Some(a) => a.clone(),
-            None => {
-                gio::dbus_address_get_for_bus_sync(gio::BusType::Session, None::<&gio::Cancellable>)
-                    .map_err(|e| PortalError::NotAvailable(format!("no session bus: {e}")))?
-                    .to_string()
-            }
+            None => session_bus_address()?,
         };
         // A private connection: the session lives as long as it, and closing it never affects
         // the application's own use of the bus.

@@ -29,6 +29,8 @@ pub(super) struct Options {
     pub video_enabled: bool,
     pub audio_enabled: bool,
     pub failover: bool,
+    /// `restore-token` (displaymediasrc): restores an earlier desktop-portal choice.
+    pub restore_token: Option<String>,
 }
 
 impl Default for Options {
@@ -40,6 +42,7 @@ impl Default for Options {
             video_enabled: true,
             audio_enabled: true,
             failover: false,
+            restore_token: None,
         }
     }
 }

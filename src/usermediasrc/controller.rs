@@ -236,7 +236,7 @@ impl Controller {
         }
         let configs = select(ctx, &request, &text, excluded)?;
         if excluded.is_empty() {
-            if ctx.options.permission == Permission::Prompt {
+            if ctx.options.permission == Permission::Prompt && !request::chosen_by_user(&configs) {
                 permission::ask(
                     &ctx.element,
                     &configs,
@@ -247,6 +247,7 @@ impl Controller {
             }
             permission::post_state(&ctx.element, "granted");
         }
+        outcome.restore_token = request::restore_token(&configs);
 
         let mut tracks: Vec<Track> = Vec::new();
         for cfg in configs {
@@ -699,8 +700,9 @@ fn select(
             decide::decide(&ctx.element, constraints, &entries, &env).map_err(with_setup_problem)?
         }
         Request::Display(options) => {
-            let surfaces: Vec<DisplaySurface> = display::surfaces()
-                .map_err(UserMediaError::NotFound)?
+            let query = request::display_query(options, &ctx.options);
+            let surfaces: Vec<DisplaySurface> = display::surfaces(&query)
+                .map_err(request::display_error)?
                 .into_iter()
                 .filter(|s| !excluded.contains(&s.surface.id))
                 .collect();

@@ -32,6 +32,10 @@ where
 {
     fn controller(&self) -> &Controller;
     fn options(&self) -> Options;
+    /// A grant came with a token that restores it (displaymediasrc's `restore-token`).
+    fn granted_restore_token(&self, token: String) {
+        let _ = token;
+    }
 }
 
 pub(super) fn ctx<T: Glue>(imp: &T) -> Ctx
@@ -52,6 +56,9 @@ where
 {
     let obj = imp.obj();
     let element = obj.upcast_ref::<gst::Element>();
+    if let Some(token) = outcome.restore_token {
+        imp.granted_restore_token(token);
+    }
     for w in &outcome.warnings {
         error::post_unknown_key(imp, w);
     }
@@ -197,4 +204,41 @@ pub(super) fn pad_templates() -> &'static [gst::PadTemplate] {
 pub(super) fn mark_source(element: &gst::Bin) {
     element.set_suppressed_flags(gst::ElementFlags::SOURCE | gst::ElementFlags::SINK);
     element.set_element_flags(gst::ElementFlags::SOURCE);
+}
+
+/// `connect_request_permission` of both elements: a panic in `f` is caught and is a refusal
+/// (the element fails with NotAllowedError "permission handler panicked: …"); a panic in a
+/// closure connected with plain `connect` cannot unwind through GLib's C marshaller.
+pub(super) fn connect_request_permission<T, F>(obj: &T::Type, f: F) -> glib::SignalHandlerId
+where
+    T: Glue,
+    T::Type: IsA<gst::Element> + IsA<gst::Bin> + Send + Sync,
+    for<'a> T::Type: glib::value::FromValue<'a>,
+    F: Fn(&T::Type, &gst::StructureRef) -> bool + Send + Sync + 'static,
+{
+    obj.connect("request-permission", false, move |args| {
+        let obj = args.first().and_then(|v| v.get::<T::Type>().ok());
+        let request = args.get(1).and_then(|v| v.get::<&gst::StructureRef>().ok());
+        let (Some(obj), Some(request)) = (obj, request) else {
+            return Some(false.to_value());
+        };
+        let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&obj, request)));
+        let granted = answer.unwrap_or_else(|panic| {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "(no message)".into());
+            gst::error!(
+                CAT,
+                obj = obj,
+                "request-permission handler panicked: {message}"
+            );
+            T::from_obj(&obj)
+                .controller()
+                .permission_handler_panicked(message);
+            false
+        });
+        Some(granted.to_value())
+    })
 }

@@ -240,15 +240,4 @@ impl UserMediaSrc {
     fn deliver(&self, outcome: Outcome) {
         glue::deliver(self, outcome)
     }
-
-    /// Called by the handler wrapper of `connect_request_permission` when the handler panicked
-    /// (it then answers "denied").
-    pub(super) fn permission_handler_panicked(&self, message: String) {
-        gst::error!(
-            CAT,
-            imp = self,
-            "request-permission handler panicked: {message}"
-        );
-        self.controller.permission_handler_panicked(message);
-    }
 }

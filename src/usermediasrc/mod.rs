@@ -33,7 +33,6 @@
  */
 use gst::glib;
 use gst::prelude::*;
-use gst::subclass::prelude::*;
 
 mod context;
 mod controller;
@@ -74,25 +73,7 @@ impl UserMediaSrc {
     where
         F: Fn(&UserMediaSrc, &gst::StructureRef) -> bool + Send + Sync + 'static,
     {
-        self.connect("request-permission", false, move |args| {
-            let obj = args.first().and_then(|v| v.get::<UserMediaSrc>().ok());
-            let request = args.get(1).and_then(|v| v.get::<&gst::StructureRef>().ok());
-            let (Some(obj), Some(request)) = (obj, request) else {
-                return Some(false.to_value());
-            };
-            let answer =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&obj, request)));
-            let granted = answer.unwrap_or_else(|panic| {
-                let message = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "(no message)".into());
-                obj.imp().permission_handler_panicked(message);
-                false
-            });
-            Some(granted.to_value())
-        })
+        glue::connect_request_permission::<imp::UserMediaSrc, F>(self, f)
     }
 }
 

@@ -22,6 +22,8 @@ pub(super) struct Outcome {
     pub eos: Vec<gst::GhostPad>,
     pub latency: bool,
     pub notify: bool,
+    /// A grant's new restore token (`restore-token`).
+    pub restore_token: Option<String>,
 }
 
 impl Outcome {
@@ -39,6 +41,9 @@ impl Outcome {
         self.eos.extend(other.eos);
         self.latency |= other.latency;
         self.notify |= other.notify;
+        if other.restore_token.is_some() {
+            self.restore_token = other.restore_token;
+        }
     }
 
     /// `usermedia-capture` { `kind`, `deviceId`, `active` }: the in-use indicator.

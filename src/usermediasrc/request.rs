@@ -13,7 +13,10 @@
 use super::debug::CAT;
 use super::decide::{self, Environment, Origin, Plan, TrackConfig};
 use super::error::UserMediaError;
-use crate::device::display::DisplaySurface;
+use std::time::Duration;
+
+use super::context::Options;
+use crate::device::display::{DisplayError, DisplayQuery, DisplaySurface};
 use crate::device::system_audio;
 use crate::engine::display::{self, DisplayOptions};
 use crate::engine::parse::{self, ParseWarning};
@@ -70,6 +73,41 @@ impl Request {
             Request::Display(_) => vec![Kind::Video],
         }
     }
+}
+
+/// What a backend that asks the user (the desktop portal) is asked for.
+pub(super) fn display_query(options: &DisplayOptions, element: &Options) -> DisplayQuery {
+    DisplayQuery {
+        preferred: options.video.display_surface,
+        cursor: options.video.cursor.clone(),
+        restore_token: element.restore_token.clone(),
+        timeout: (element.permission_timeout_ms > 0)
+            .then(|| Duration::from_millis(element.permission_timeout_ms.into())),
+    }
+}
+
+pub(super) fn display_error(e: DisplayError) -> UserMediaError {
+    match e {
+        DisplayError::NotFound(m) => UserMediaError::NotFound(m),
+        DisplayError::NotAllowed(m) => UserMediaError::NotAllowed(m),
+        DisplayError::Failed(m) => UserMediaError::Abort(m),
+    }
+}
+
+/// Every track was picked by the user in a backend's own dialog (the desktop portal's), which
+/// was the permission prompt: `request-permission` is not asked again.
+pub(super) fn chosen_by_user(configs: &[TrackConfig]) -> bool {
+    configs
+        .iter()
+        .all(|c| matches!(&c.origin, Origin::Display(s) if s.chosen_by_user))
+}
+
+/// The token a backend gave with this grant, to restore it without a dialog next time.
+pub(super) fn restore_token(configs: &[TrackConfig]) -> Option<String> {
+    configs.iter().find_map(|c| match &c.origin {
+        Origin::Display(s) => s.restore_token.clone(),
+        Origin::Device(_) => None,
+    })
 }
 
 /// getDisplayMedia's choice without a picker: the first surface in offer order

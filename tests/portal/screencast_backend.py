@@ -8,14 +8,16 @@ Parameters (JSON, `python3 -m dbusmock --session -t THIS_FILE -p '{...}'`):
   cursor-modes    AvailableCursorModes (default 7)
   node-id         PipeWire node id of the stream Start returns
   serial          its object.serial (sent as pipewire-serial), or absent
-  size            [w, h] of the stream (default [320, 240])
+  size            [w, h] of the stream (default [320, 240]); null: no size sent
   source-type     the stream's source_type (default 1: monitor)
   response        the code SelectSources answers with (0 granted, 1 cancelled, 2 failed)
   answer          false: SelectSources never answers (the request waits for Close)
 
 Test-only method on the main object, interface org.usermedia.test.ScreenCastMock:
-  Stats() -> a{sv}: requests_closed, sessions_closed, sessions_open (u) and the options of the
-  last SelectSources as `select_options`.
+  Stats() -> a{sv}: sessions_created, requests_closed, sessions_closed, sessions_open (u) and
+  the options of the last SelectSources as `select_options`.
+  CloseSessions(): closes every session from the backend's side, as a desktop does when the
+  user stops sharing (the frontend then emits Session.Closed to the application).
 """
 
 import dbus
@@ -62,10 +64,15 @@ class ImplSession(Plain):
         self.mock.usermedia["sessions"].pop(self.handle, None)
         self.remove_from_connection()
 
+    @dbus.service.signal("org.freedesktop.impl.portal.Session", signature="")
+    def Closed(self):
+        pass
+
 
 def load(mock, parameters):
     mock.usermedia = {
         "params": parameters,
+        "sessions_created": 0,
         "requests_closed": 0,
         "sessions_closed": 0,
         "sessions": {},
@@ -92,6 +99,7 @@ def _closed(mock):
 
 @dbus.service.method(MAIN_IFACE, in_signature="oosa{sv}", out_signature="ua{sv}")
 def CreateSession(self, handle, session_handle, app_id, options):
+    self.usermedia["sessions_created"] += 1
     self.usermedia["sessions"][session_handle] = ImplSession(self, session_handle)
     return (dbus.UInt32(0), dbus.Dictionary({"session_id": "usermedia-test"}, signature="sv"))
 
@@ -130,12 +138,13 @@ def SelectSources(self, handle, session_handle, app_id, options, reply, error):
 @dbus.service.method(MAIN_IFACE, in_signature="oossa{sv}", out_signature="ua{sv}")
 def Start(self, handle, session_handle, app_id, parent_window, options):
     params = self.usermedia["params"]
-    width, height = params.get("size", [320, 240])
+    size = params.get("size", [320, 240])
     props = {
-        "size": dbus.Struct((dbus.Int32(width), dbus.Int32(height)), signature="ii"),
         "position": dbus.Struct((dbus.Int32(0), dbus.Int32(0)), signature="ii"),
         "source_type": dbus.UInt32(params.get("source-type", 1)),
     }
+    if size is not None:
+        props["size"] = dbus.Struct((dbus.Int32(size[0]), dbus.Int32(size[1])), signature="ii")
     if "serial" in params:
         props["pipewire-serial"] = dbus.UInt64(params["serial"])
     streams = dbus.Array(
@@ -158,6 +167,7 @@ def Start(self, handle, session_handle, app_id, parent_window, options):
 def Stats(self):
     return dbus.Dictionary(
         {
+            "sessions_created": dbus.UInt32(self.usermedia["sessions_created"]),
             "requests_closed": dbus.UInt32(self.usermedia["requests_closed"]),
             "sessions_closed": dbus.UInt32(self.usermedia["sessions_closed"]),
             "sessions_open": dbus.UInt32(len(self.usermedia["sessions"])),
@@ -165,3 +175,12 @@ def Stats(self):
         },
         signature="sv",
     )
+
+
+@dbus.service.method(TEST_IFACE, in_signature="", out_signature="")
+def CloseSessions(self):
+    for handle, session in list(self.usermedia["sessions"].items()):
+        session.Closed()
+        session.remove_from_connection()
+        self.usermedia["sessions"].pop(handle, None)
+        self.usermedia["sessions_closed"] += 1

@@ -24,9 +24,8 @@ use super::super::permission::Permission;
 use super::super::request::Flavor;
 
 pub struct DisplayMediaSrc {
+    /// Property values, `restore-token` among them.
     options: Mutex<Options>,
-    /// `restore-token`: kept for the desktop portal backend, which restores a choice with it.
-    restore_token: Mutex<Option<String>>,
     controller: Controller,
 }
 
@@ -34,7 +33,6 @@ impl Default for DisplayMediaSrc {
     fn default() -> Self {
         DisplayMediaSrc {
             options: Mutex::new(Options::default()),
-            restore_token: Mutex::new(None),
             controller: Controller::new(DEFAULT_CONSTRAINTS, Flavor::Display),
         }
     }
@@ -71,7 +69,7 @@ impl ObjectImpl for DisplayMediaSrc {
                     .build(),
                 glib::ParamSpecEnum::builder_with_default("permission", Permission::Granted)
                     .nick("Permission")
-                    .blurb("Whether capture is allowed: granted, denied (NotAllowedError, nothing captured), or prompt: the request-permission signal decides (no handler means denied). Its argument is a usermedia-permission-request structure: video (TRUE), audio, video-label (the surface's label) and displaySurface (monitor, window or browser); return TRUE to grant.")
+                    .blurb("Whether capture is allowed: granted, denied (NotAllowedError, nothing captured), or prompt: the request-permission signal decides (no handler means denied); with the desktop portal, its dialog is the prompt and the signal is not emitted. Its argument is a usermedia-permission-request structure: video (TRUE), audio, video-label (the surface's label) and displaySurface (monitor, window or browser); return TRUE to grant.")
                     .mutable_ready()
                     .build(),
                 glib::ParamSpecUInt::builder("permission-timeout")
@@ -82,7 +80,7 @@ impl ObjectImpl for DisplayMediaSrc {
                     .build(),
                 glib::ParamSpecString::builder("restore-token")
                     .nick("Restore token")
-                    .blurb("Desktop portal restore token: set it before starting to restore an earlier choice without a dialog; the desktop portal backend is not used by this element yet, so the fake and X11 backends ignore it.")
+                    .blurb("Desktop portal restore token. After the user picks a surface in the portal's dialog, the portal's token for that choice appears here (notify::restore-token); set it before the next start to capture the same surface without a dialog (unattended capture). Tokens are single-use: each grant gives a new one. Ignored by the X11 and fake backends.")
                     .mutable_ready()
                     .build(),
             ]
@@ -119,7 +117,7 @@ impl ObjectImpl for DisplayMediaSrc {
                     value.get().expect("type checked upstream");
             }
             "restore-token" => {
-                *lock(&self.restore_token) = value.get().expect("type checked upstream");
+                lock(&self.options).restore_token = value.get().expect("type checked upstream");
             }
             _ => unimplemented!(),
         }
@@ -130,7 +128,7 @@ impl ObjectImpl for DisplayMediaSrc {
             "constraints" => self.controller.constraints().to_value(),
             "permission" => lock(&self.options).permission.to_value(),
             "permission-timeout" => lock(&self.options).permission_timeout_ms.to_value(),
-            "restore-token" => lock(&self.restore_token).to_value(),
+            "restore-token" => lock(&self.options).restore_token.to_value(),
             "settings" => self.controller.settings_json(false).to_value(),
             "capabilities" => self.controller.settings_json(true).to_value(),
             _ => unimplemented!(),
@@ -187,5 +185,10 @@ impl Glue for DisplayMediaSrc {
 
     fn options(&self) -> Options {
         lock(&self.options).clone()
+    }
+
+    fn granted_restore_token(&self, token: String) {
+        lock(&self.options).restore_token = Some(token);
+        self.obj().notify("restore-token");
     }
 }

@@ -31,6 +31,19 @@ glib::wrapper! {
     pub struct DisplayMediaSrc(ObjectSubclass<imp::DisplayMediaSrc>) @extends gst::Bin, gst::Element, gst::Object, @implements gst::ChildProxy;
 }
 
+impl DisplayMediaSrc {
+    /// Connects a `request-permission` handler (asked with `permission=prompt` on backends
+    /// without a dialog of their own): `f` gets the element and the
+    /// `usermedia-permission-request` structure and returns whether capture is allowed. A panic
+    /// in `f` is caught and is a refusal, as for `UserMediaSrc::connect_request_permission`.
+    pub fn connect_request_permission<F>(&self, f: F) -> glib::SignalHandlerId
+    where
+        F: Fn(&DisplayMediaSrc, &gst::StructureRef) -> bool + Send + Sync + 'static,
+    {
+        super::glue::connect_request_permission::<imp::DisplayMediaSrc, F>(self, f)
+    }
+}
+
 pub fn register(plugin: &gst::Plugin) -> Result<(), glib::BoolError> {
     gst::Element::register(
         Some(plugin),
