@@ -378,3 +378,31 @@ fn usermediasrc_captures_screens_asked_in_legacy_forms() {
     let o = user("{video: {mediaSource: 'screen', width: {exact: 640}}}");
     assert_eq!(o.error_name(), Some("TypeError"), "{:?}", o.error);
 }
+
+/// A key displaymediasrc does not know is named on the bus, as usermediasrc names its own.
+#[test]
+fn an_unknown_option_is_a_warning_naming_the_nearest_key() {
+    init();
+    let src = gst::ElementFactory::make("displaymediasrc")
+        .property("constraints", "{video: {heigth: {max: 240}}}")
+        .build()
+        .unwrap();
+    let pipeline = gst::Pipeline::new();
+    pipeline.add(&src).unwrap();
+    pipeline.set_state(gst::State::Paused).unwrap();
+    let bus = pipeline.bus().unwrap();
+    let warning = bus
+        .iter_timed_filtered(
+            gst::ClockTime::from_seconds(5),
+            &[gst::MessageType::Warning, gst::MessageType::Error],
+        )
+        .find_map(|m| match m.view() {
+            gst::MessageView::Warning(w) => w.details().map(|d| d.to_owned()),
+            _ => panic!("{m:?}"),
+        })
+        .expect("a warning");
+    pipeline.set_state(gst::State::Null).unwrap();
+    assert_eq!(warning.name(), "usermedia-warning");
+    assert_eq!(warning.get::<&str>("key").unwrap(), "video.heigth");
+    assert_eq!(warning.get::<&str>("suggestion").unwrap(), "height");
+}

@@ -51,10 +51,10 @@ impl Flavor {
                 let (c, w) = parse::parse_with_warnings(text)?;
                 (Request::User(Box::new(c)), w)
             }
-            Flavor::Display => (
-                Request::Display(Box::new(parse::parse_display(text)?)),
-                Vec::new(),
-            ),
+            Flavor::Display => {
+                let (options, w) = parse::parse_display_with_warnings(text)?;
+                (Request::Display(Box::new(options)), w)
+            }
         })
     }
 }

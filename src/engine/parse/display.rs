@@ -12,6 +12,7 @@
 //! The hints a user agent may ignore (`selfBrowserSurface`, `surfaceSwitching`,
 //! `monitorTypeSurfaces`, `preferCurrentTab`, `controller`) are type-checked and ignored.
 
+use super::keys::{self, ParseWarning};
 use super::members::{bool_constraint, str_constraint};
 use super::value::{Value, wrong_type};
 use super::{constraint_set, legacy, value_of};
@@ -29,12 +30,24 @@ const INCLUDE_EXCLUDE: &[&str] = &[
 
 /// Parses `DisplayMediaStreamOptions` from JSON or a JavaScript object literal.
 pub fn parse_display(input: &str) -> Result<DisplayOptions, MediaError> {
+    parse_display_with_warnings(input).map(|(options, _)| options)
+}
+
+/// [`parse_display`], and the keys it ignored.
+pub fn parse_display_with_warnings(
+    input: &str,
+) -> Result<(DisplayOptions, Vec<ParseWarning>), MediaError> {
     let root = value_of(input)?;
+    let options = options(&root)?;
+    Ok((options, keys::ignored_display(&root)))
+}
+
+fn options(root: &Value) -> Result<DisplayOptions, MediaError> {
     if !matches!(root, Value::Object(_)) {
         return Err(wrong_type(
             "options",
             "a DisplayMediaStreamOptions object such as {video: true}",
-            &root,
+            root,
         ));
     }
     let mut system_audio = None;
@@ -302,6 +315,31 @@ mod tests {
     fn unknown_members_are_ignored() {
         let o = parse_display("{video: {widht: 5, pan: true}, peerIdentity: 'x'}").unwrap();
         assert_eq!(o.video, DisplayVideo::default());
+    }
+
+    #[test]
+    fn unknown_members_are_named_with_the_nearest_known_one() {
+        let (_, w) = parse_display_with_warnings(
+            "{video: {widht: 5, frameRate: {maxx: 5}, displaySurface: 'window'}, \
+             audio: {echoCancelation: false}, sytemAudio: 'include', surfaceSwitching: 'include'}",
+        )
+        .unwrap();
+        let named: Vec<(&str, Option<&str>)> = w
+            .iter()
+            .map(|w| (w.key.as_str(), w.suggestion.as_deref()))
+            .collect();
+        assert_eq!(
+            named,
+            [
+                ("sytemAudio", Some("systemAudio")),
+                ("video.widht", Some("width")),
+                ("video.frameRate.maxx", Some("max")),
+                ("audio.echoCancelation", Some("echoCancellation")),
+            ]
+        );
+        let (_, w) =
+            parse_display_with_warnings("{video: {width: {max: 640}}, audio: true}").unwrap();
+        assert!(w.is_empty(), "{w:?}");
     }
 
     proptest! {

@@ -248,3 +248,71 @@ fn set_keys(set: &Value, path: &str, basic: bool, out: &mut Vec<ParseWarning>) {
         }
     }
 }
+
+/// The members of `DisplayMediaStreamOptions` this element reads.
+const DISPLAY_MEMBERS: &[&str] = &["video", "audio", "systemAudio"];
+/// Its hints that are type-checked and otherwise ignored (a user agent may).
+const DISPLAY_HINTS: &[&str] = &[
+    "selfBrowserSurface",
+    "surfaceSwitching",
+    "monitorTypeSurfaces",
+    "preferCurrentTab",
+];
+/// The members of a display video track this element reads.
+const DISPLAY_VIDEO: &[&str] = &[
+    "width",
+    "height",
+    "frameRate",
+    "aspectRatio",
+    "resizeMode",
+    "displaySurface",
+    "cursor",
+    "logicalSurface",
+    "deviceId",
+    "groupId",
+];
+
+/// Every key of accepted `DisplayMediaStreamOptions` that the parser ignored.
+pub(super) fn ignored_display(root: &Value) -> Vec<ParseWarning> {
+    let mut out = Vec::new();
+    for key in keys(root) {
+        if !DISPLAY_MEMBERS.contains(&key) && !DISPLAY_HINTS.contains(&key) {
+            out.push(unknown(
+                key.to_string(),
+                key,
+                &[DISPLAY_MEMBERS, DISPLAY_HINTS],
+                "a member of DisplayMediaStreamOptions this element knows",
+            ));
+        }
+    }
+    if let Some(video @ Value::Object(_)) = root.get("video") {
+        for key in keys(video) {
+            let at = format!("video.{key}");
+            if !DISPLAY_VIDEO.contains(&key) {
+                out.push(unknown(
+                    at,
+                    key,
+                    &[DISPLAY_VIDEO],
+                    "a constraint of a display track",
+                ));
+            } else if NUMERIC_MEMBERS.contains(&key)
+                && let Some(inner @ Value::Object(_)) = video.get(key)
+            {
+                // min and exact are a TypeError before this runs.
+                let fields: &[&str] = &["max", "ideal"];
+                for field in keys(inner).into_iter().filter(|f| !fields.contains(f)) {
+                    out.push(unknown(
+                        format!("{at}.{field}"),
+                        field,
+                        &[fields],
+                        "max or ideal",
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(audio @ Value::Object(_)) = root.get("audio") {
+        track_keys(audio, "audio", &mut out);
+    }
+    out
+}

@@ -28,7 +28,7 @@ mod value;
 mod tests;
 
 use super::{ConstraintSet, MediaError, MediaStreamConstraints, TrackConstraints};
-pub use display::parse_display;
+pub use display::{parse_display, parse_display_with_warnings};
 pub use keys::ParseWarning;
 use members::{NumKind, bool_constraint, echo_constraint, num_constraint, str_constraint};
 pub use screen::legacy_screen;
