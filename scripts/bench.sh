@@ -71,7 +71,10 @@ if command -v Xvfb >/dev/null; then
   [ -d /tmp/.X11-unix ] || made_x11_dir=1
   fifo=$(mktemp -u "${TMPDIR:-/tmp}/usermedia-bench-x.XXXXXX")
   mkfifo "$fifo"
-  Xvfb -displayfd 3 -br -nolisten tcp -screen 0 1920x1080x24 3>"$fifo" 2>/dev/null &
+  # -noreset: a desktop always has clients (a window manager); without one, an X server resets
+  # each time its last client leaves, and the element's own listing connection would make the
+  # capture's connection wait for that reset (10-30 ms here).
+  Xvfb -displayfd 3 -br -noreset -nolisten tcp -screen 0 1920x1080x24 3>"$fifo" 2>/dev/null &
   xvfb_pid=$!
   read -r -t 10 xnum <"$fifo" || xnum=
   rm -f "$fifo"
