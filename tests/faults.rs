@@ -30,7 +30,12 @@ const DEVICES: &str = r#"[
    "error": "fail-after:10",
    "caps": "video/x-raw,format=I420,width=176,height=144,framerate=30/1; video/x-raw,format=I420,width=352,height=288,framerate=30/1"},
   {"kind": "audioinput", "deviceId": "mic0", "label": "Microphone",
-   "caps": "audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=1"}
+   "caps": "audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=1"},
+  {"kind": "audioinput", "deviceId": "mic-fail", "label": "Failing microphone",
+   "error": "fail-after:10",
+   "caps": "audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=1"},
+  {"kind": "display", "deviceId": "screen0", "label": "Screen",
+   "caps": "video/x-raw,format=BGRx,width=320,height=240,framerate=30/1"}
 ]"#;
 
 /// Set in the environment of the child process of `a_panicking_raw_handler_aborts_the_process`.
@@ -283,6 +288,32 @@ fn an_error_of_a_replaced_chain_is_not_posted() {
     println!("faults: replaced chain: errors {errors:?}, track-ended {ended:?}");
     assert!(ended.is_empty(), "{ended:?}");
     assert_eq!(errors.len(), 1, "one error, the new chain's: {errors:?}");
+}
+
+/// A screen request's microphone is a device like any other: its failure mid-stream is an
+/// error on the bus (it is still plugged in), not the end of its track.
+#[test]
+fn a_screen_requests_microphone_failing_is_an_error() {
+    init();
+    let _watchdog = Watchdog::new("screen + failing microphone", Duration::from_secs(30));
+    let pipeline = gst::Pipeline::new();
+    let src = gst::ElementFactory::make("usermediasrc")
+        .property(
+            "constraints",
+            "{audio: {deviceId: {exact: 'mic-fail'}}, video: {mediaSource: 'screen'}}",
+        )
+        .build()
+        .unwrap();
+    pipeline.add(&src).unwrap();
+    common::link_new_pads(&pipeline, &src, "fakesink async=false", |_, _| {});
+    pipeline.set_state(gst::State::Playing).unwrap();
+    let (errors, ended) = failures(&pipeline.bus().unwrap(), Duration::from_millis(2500));
+    pipeline.set_state(gst::State::Null).unwrap();
+    assert!(ended.is_empty(), "{ended:?}");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let details = errors[0].1.as_ref().expect("usermedia-error details");
+    let message = details.get::<&str>("message").unwrap();
+    assert!(message.contains("'mic-fail'"), "{details}");
 }
 
 #[test]

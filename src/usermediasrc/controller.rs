@@ -706,7 +706,13 @@ fn select(
                 .into_iter()
                 .filter(|s| !excluded.contains(&s.surface.id))
                 .collect();
-            request::decide_display(&ctx.element, options, surfaces)?
+            request::decide_display(
+                &ctx.element,
+                options,
+                surfaces,
+                ctx.options.echo_probe.as_deref(),
+                excluded,
+            )?
         }
     };
     gst::info!(
@@ -743,13 +749,16 @@ fn listen(tracks: &[Track], events: &mpsc::Sender<Event>) -> (Listening, Present
             Origin::Device(_) => None,
         })
         .collect();
-    if surfaces.is_empty() {
-        let forward = Mutex::new(events.clone());
-        let subscription = device::subscribe(move |change| {
-            let _ = lock(&forward).send(Event::Device(change));
+    // A display run's audio (a legacy request's microphone, system audio) is a device.
+    let devices = tracks
+        .iter()
+        .any(|t| matches!(t.config.origin, Origin::Device(_)))
+        .then(|| {
+            let forward = Mutex::new(events.clone());
+            device::subscribe(move |change| {
+                let _ = lock(&forward).send(Event::Device(change));
+            })
         });
-        return (Listening::Devices(subscription), worker::device_present());
-    }
     let watches = surfaces
         .iter()
         .filter_map(|s| {
@@ -760,11 +769,18 @@ fn listen(tracks: &[Track], events: &mpsc::Sender<Event>) -> (Listening, Present
             }))
         })
         .collect();
-    let present: Present = Box::new(move |id| {
-        surfaces
-            .iter()
-            .find(|s| s.surface.id == id)
-            .is_some_and(|s| s.source.present())
-    });
-    (Listening::Surfaces(watches), present)
+    let device_present = worker::device_present();
+    let present: Present = Box::new(
+        move |id| match surfaces.iter().find(|s| s.surface.id == id) {
+            Some(s) => s.source.present(),
+            None => device_present(id),
+        },
+    );
+    (
+        Listening {
+            devices,
+            surfaces: watches,
+        },
+        present,
+    )
 }

@@ -111,11 +111,15 @@ pub(super) fn restore_token(configs: &[TrackConfig]) -> Option<String> {
 }
 
 /// getDisplayMedia's choice without a picker: the first surface in offer order
-/// (`displaySurface` reorders, never rejects); the permission prompt names it.
+/// (`displaySurface` reorders, never rejects); the permission prompt names it. A legacy
+/// request's microphone is chosen as getUserMedia chooses one (with the element's
+/// `echo-probe`, among the microphones not `excluded` as busy).
 pub(super) fn decide_display(
     element: &gst::Element,
     options: &DisplayOptions,
     surfaces: Vec<DisplaySurface>,
+    echo_probe: Option<&str>,
+    excluded: &[String],
 ) -> Result<Vec<TrackConfig>, UserMediaError> {
     let listed: Vec<display::Surface> = surfaces.iter().map(|s| s.surface.clone()).collect();
     let order = display::offer_order(&options.video, &listed);
@@ -141,8 +145,11 @@ pub(super) fn decide_display(
             video: None,
             audio: Some(audio.clone()),
         };
-        let entries = crate::device::enumerate_kinds(&[Kind::Audio]);
-        let env = Environment::of(element, None);
+        let entries: Vec<_> = crate::device::enumerate_kinds(&[Kind::Audio])
+            .into_iter()
+            .filter(|e| !excluded.contains(&e.info.device_id))
+            .collect();
+        let env = Environment::of(element, echo_probe);
         configs.extend(decide::decide(element, &constraints, &entries, &env)?);
         return Ok(configs);
     }

@@ -52,20 +52,21 @@ pub(super) enum Route {
 }
 
 /// How a run hears that what it captures went away.
-pub(super) enum Listening {
-    /// Cameras and microphones: the shared device monitor.
-    Devices(SubscriptionId),
+pub(super) struct Listening {
+    /// Cameras and microphones (a display run's microphone or system audio too): the shared
+    /// device monitor.
+    pub devices: Option<SubscriptionId>,
     /// Display surfaces: one watch per surface (none for a backend that cannot tell).
-    Surfaces(Vec<Watch>),
+    pub surfaces: Vec<Watch>,
 }
 
 impl Listening {
     /// Stops listening.
     pub fn stop(self) {
-        match self {
-            Listening::Devices(id) => device::unsubscribe(id),
-            Listening::Surfaces(watches) => drop(watches),
+        if let Some(id) = self.devices {
+            device::unsubscribe(id);
         }
+        drop(self.surfaces);
     }
 }
 

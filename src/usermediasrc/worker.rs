@@ -64,9 +64,13 @@ pub(super) struct Suspect {
 /// Whether the device (or surface) with this id is still there.
 pub(super) type Present = Box<dyn Fn(&str) -> bool + Send>;
 
-/// Whether a camera or microphone is still listed.
+/// Whether a camera or microphone is still listed, or (system audio) the output whose
+/// monitor is captured is still the default one.
 pub(super) fn device_present() -> Present {
-    Box::new(|id| device::find(id).is_some())
+    Box::new(|id| {
+        device::find(id).is_some()
+            || device::system_audio::default_monitor().is_ok_and(|m| m.entry.info.device_id == id)
+    })
 }
 
 pub(super) fn spawn(
