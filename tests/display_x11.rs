@@ -20,8 +20,10 @@ use std::time::Duration;
 
 use gst::prelude::*;
 use gstusermedia::device::x11::{self, Capture};
+use gstusermedia::engine::ValueSet;
 use gstusermedia::engine::display::SurfaceKind;
 use x11rb::connection::Connection;
+use x11rb::protocol::randr::{self, ConnectionExt as _};
 use x11rb::protocol::xproto::{
     AtomEnum, ConnectionExt as _, CreateWindowAux, PropMode, WindowClass,
 };
@@ -84,6 +86,64 @@ impl Drop for Xvfb {
             let _ = std::fs::remove_dir(SOCKET_DIR);
         }
     }
+}
+
+/// Gives screen `screen`'s only CRTC a mode of these timings (XRandR CreateMode, AddOutputMode,
+/// SetCrtcConfig, as `xrandr --newmode/--addmode/--mode` do).
+fn set_mode(
+    conn: &impl x11rb::connection::Connection,
+    screen: usize,
+    dot_clock: u32,
+    h: [u16; 4],
+    v: [u16; 4],
+) {
+    let root = conn.setup().roots[screen].root;
+    let res = conn
+        .randr_get_screen_resources_current(root)
+        .unwrap()
+        .reply()
+        .unwrap();
+    let name = format!("{}x{}_test", h[0], v[0]);
+    let info = randr::ModeInfo {
+        id: 0,
+        width: h[0],
+        height: v[0],
+        dot_clock,
+        hsync_start: h[1],
+        hsync_end: h[2],
+        htotal: h[3],
+        hskew: 0,
+        vsync_start: v[1],
+        vsync_end: v[2],
+        vtotal: v[3],
+        name_len: name.len() as u16,
+        mode_flags: randr::ModeFlag::HSYNC_NEGATIVE | randr::ModeFlag::VSYNC_POSITIVE,
+    };
+    let mode = conn
+        .randr_create_mode(root, info, name.as_bytes())
+        .unwrap()
+        .reply()
+        .unwrap()
+        .mode;
+    conn.randr_add_output_mode(res.outputs[0], mode)
+        .unwrap()
+        .check()
+        .unwrap();
+    let reply = conn
+        .randr_set_crtc_config(
+            res.crtcs[0],
+            x11rb::CURRENT_TIME,
+            res.config_timestamp,
+            0,
+            0,
+            mode,
+            randr::Rotation::ROTATE0,
+            &res.outputs[..1],
+        )
+        .unwrap()
+        .reply()
+        .unwrap();
+    assert_eq!(reply.status, randr::SetConfig::SUCCESS);
 }
 
 /// The first frame of `src` as packed BGRx: (width, height, bytes).
@@ -226,6 +286,14 @@ fn monitors_and_windows_are_listed_and_captured() {
     .unwrap();
     conn.map_window(win).unwrap();
     conn.sync().unwrap();
+    // Screen 0 refreshes at 74.78 Hz (`cvt 1280 720 75`); Xvfb's own modes have no timings.
+    set_mode(
+        &conn,
+        0,
+        95_750_000,
+        [1280, 1360, 1488, 1696],
+        [720, 723, 728, 755],
+    );
 
     let surfaces = x11::surfaces(Some(&x.display)).unwrap();
     let find = |f: &dyn Fn(&x11::X11Surface) -> bool| {
@@ -237,6 +305,13 @@ fn monitors_and_windows_are_listed_and_captured() {
     };
     let first = find(&|s| s.surface.id == "x11-screen0");
     let second = find(&|s| s.surface.id == "x11-screen1");
+    // The fastest a screen can be captured: its refresh rate, 60 Hz when XRandR has none.
+    let max_rate = |s: &x11::X11Surface| match s.surface.frame_rate {
+        ValueSet::Range { max, .. } => max,
+        ref other => panic!("{other:?}"),
+    };
+    assert_eq!(max_rate(&first), 74.78);
+    assert_eq!(max_rate(&second), 60.0);
     assert_eq!(first.surface.label, "Screen 0 (1280x720)");
     assert_eq!((first.surface.width, first.surface.height), (1280, 720));
     assert_eq!((second.surface.width, second.surface.height), (640, 480));

@@ -15,15 +15,16 @@
 use gst::glib;
 use gst::prelude::*;
 use x11rb::connection::Connection;
-use x11rb::protocol::randr::ConnectionExt as _;
+use x11rb::protocol::randr::{self, ConnectionExt as _};
 use x11rb::protocol::xproto::{Atom, AtomEnum, ConnectionExt as _, MapState, Window};
 use x11rb::rust_connection::RustConnection;
 
 use crate::engine::ValueSet;
 use crate::engine::display::{Surface, SurfaceKind};
 
-/// The rates `ximagesrc` captures at: it paces itself to the negotiated rate.
-const MAX_RATE: f64 = 120.0;
+/// The refresh rate assumed when XRandR tells none: a screen never shows more frames than it
+/// refreshes, and `ximagesrc` paces itself to the negotiated rate.
+const DEFAULT_REFRESH: f64 = 60.0;
 
 /// What `ximagesrc` is pointed at.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,11 +70,22 @@ pub fn surfaces(display: Option<&str>) -> Result<Vec<X11Surface>, String> {
         } else {
             ("screen".to_string(), "Entire screen".to_string())
         };
-        out.push(monitor(screen, &id, label, (0, 0, w, h)));
+        let crtcs = crtc_refresh(&conn, root.root);
+        // The whole screen and its windows change as fast as its fastest monitor.
+        let fastest = crtcs
+            .iter()
+            .map(|(_, hz)| *hz)
+            .fold(None, |m: Option<f64>, hz| Some(m.map_or(hz, |m| m.max(hz))))
+            .unwrap_or(DEFAULT_REFRESH);
+        out.push(monitor(screen, &id, label, (0, 0, w, h), fastest));
         for (name, rect) in monitors(&conn, root.root)? {
             if rect != (0, 0, w, h) {
                 let label = format!("Monitor {name} ({}x{})", rect.2, rect.3);
-                out.push(monitor(screen, &format!("{id}-{name}"), label, rect));
+                let hz = crtcs
+                    .iter()
+                    .find(|(at, _)| (at.0, at.1) == (rect.0, rect.1))
+                    .map_or(fastest, |(_, hz)| *hz);
+                out.push(monitor(screen, &format!("{id}-{name}"), label, rect, hz));
             }
         }
         for (xid, title, ww, wh) in windows(&conn, root.root)? {
@@ -84,7 +96,7 @@ pub fn surfaces(display: Option<&str>) -> Result<Vec<X11Surface>, String> {
                     kind: SurfaceKind::Window,
                     width: ww,
                     height: wh,
-                    frame_rate: rates(),
+                    frame_rate: rates(fastest),
                     cursor: cursor_modes(),
                     // Only what is visible of a window can be read back without compositing.
                     logical: false,
@@ -96,19 +108,69 @@ pub fn surfaces(display: Option<&str>) -> Result<Vec<X11Surface>, String> {
     Ok(out)
 }
 
-fn rates() -> ValueSet {
+/// From 1 fps up to the refresh rate (`resizeMode: 'none'` captures at that).
+fn rates(refresh: f64) -> ValueSet {
     ValueSet::Range {
         min: 1.0,
-        max: MAX_RATE,
+        max: refresh,
         step: 0.0,
     }
+}
+
+/// Each active CRTC's position and refresh rate (XRandR 1.3 GetScreenResourcesCurrent: no
+/// re-probing of outputs); empty without RandR.
+fn crtc_refresh(conn: &RustConnection, root: Window) -> Vec<((u32, u32), f64)> {
+    let Ok(Ok(res)) = conn
+        .randr_get_screen_resources_current(root)
+        .map(|c| c.reply())
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for crtc in &res.crtcs {
+        let Ok(Ok(info)) = conn
+            .randr_get_crtc_info(*crtc, res.config_timestamp)
+            .map(|c| c.reply())
+        else {
+            continue;
+        };
+        if let Some(hz) = res
+            .modes
+            .iter()
+            .find(|m| m.id == info.mode)
+            .and_then(refresh_of)
+        {
+            out.push(((info.x.max(0) as u32, info.y.max(0) as u32), hz));
+        }
+    }
+    out
+}
+
+/// A mode's refresh rate: pixel clock over the pixels of a frame (interlaced modes show two
+/// fields per frame, doublescan shows each line twice).
+fn refresh_of(mode: &randr::ModeInfo) -> Option<f64> {
+    let mut pixels = f64::from(mode.htotal) * f64::from(mode.vtotal);
+    if mode.mode_flags.contains(randr::ModeFlag::DOUBLE_SCAN) {
+        pixels *= 2.0;
+    }
+    if mode.mode_flags.contains(randr::ModeFlag::INTERLACE) {
+        pixels /= 2.0;
+    }
+    let hz = f64::from(mode.dot_clock) / pixels;
+    (hz.is_finite() && hz >= 1.0).then_some((hz * 100.0).round() / 100.0)
 }
 
 fn cursor_modes() -> Vec<String> {
     vec!["always".into(), "never".into()]
 }
 
-fn monitor(screen: usize, id: &str, label: String, rect: (u32, u32, u32, u32)) -> X11Surface {
+fn monitor(
+    screen: usize,
+    id: &str,
+    label: String,
+    rect: (u32, u32, u32, u32),
+    refresh: f64,
+) -> X11Surface {
     let (x, y, width, height) = rect;
     X11Surface {
         surface: Surface {
@@ -117,7 +179,7 @@ fn monitor(screen: usize, id: &str, label: String, rect: (u32, u32, u32, u32)) -
             kind: SurfaceKind::Monitor,
             width,
             height,
-            frame_rate: rates(),
+            frame_rate: rates(refresh),
             cursor: cursor_modes(),
             logical: true,
         },
