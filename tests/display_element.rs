@@ -374,6 +374,15 @@ fn usermediasrc_captures_screens_asked_in_legacy_forms() {
     assert_eq!(o.settings["audio"]["deviceId"], "mic0");
     assert!(o.buffers["audio_0"].len() >= 3);
 
+    // Chrome's desktop audio is what the output plays.
+    let o = user(
+        "{audio: {mandatory: {chromeMediaSource: 'desktop'}}, \
+         video: {mandatory: {chromeMediaSource: 'desktop'}}}",
+    );
+    assert_eq!(o.error_name(), None, "{:?}", o.error);
+    assert_eq!(o.pads, ["video_0", "audio_0"]);
+    assert_eq!(o.settings["audio"]["deviceId"], "speakers");
+
     // getDisplayMedia's rules hold.
     let o = user("{video: {mediaSource: 'screen', width: {exact: 640}}}");
     assert_eq!(o.error_name(), Some("TypeError"), "{:?}", o.error);

@@ -10,11 +10,14 @@
 //! Firefox's `{video: {mediaSource: 'screen' | 'window' | 'browser', width: …}}` and Chrome's
 //! `{video: {mandatory: {chromeMediaSource: 'screen' | 'desktop', maxWidth: …}}}`. Both become
 //! getDisplayMedia options (so the same rules hold: `min` and `exact` are TypeErrors); `audio`
-//! keeps its getUserMedia meaning, a microphone.
+//! keeps its getUserMedia meaning, a microphone, except Chrome's
+//! `{audio: {mandatory: {chromeMediaSource: 'desktop'}}}`, which is the desktop's sound (system
+//! audio).
 
 use super::display::video;
 use super::value::Value;
 use super::{MediaError, track, value_of};
+use crate::engine::TrackConstraints;
 use crate::engine::display::{DisplayOptions, SurfaceKind};
 
 /// Chrome's `mandatory` members that carry over, and the display constraint each bounds.
@@ -59,11 +62,25 @@ pub fn legacy_screen(input: &str) -> Result<Option<DisplayOptions>, MediaError> 
     if let Some(kind) = surface {
         object.push(("displaySurface".into(), Value::String(kind.name().into())));
     }
+    let video = video(&Value::Object(object))?;
+    let audio = root.get("audio");
+    let desktop_audio = audio
+        .and_then(|a| a.get("mandatory"))
+        .and_then(|m| m.get("chromeMediaSource"))
+        .is_some_and(|s| matches!(s, Value::String(s) if s == "desktop"));
+    if desktop_audio {
+        return Ok(Some(DisplayOptions {
+            video,
+            audio: Some(TrackConstraints::default()),
+            system_audio: Some(true),
+            microphone: None,
+        }));
+    }
     Ok(Some(DisplayOptions {
-        video: video(&Value::Object(object))?,
+        video,
         audio: None,
         system_audio: None,
-        microphone: track(root.get("audio"), "audio")?,
+        microphone: track(audio, "audio")?,
     }))
 }
 
@@ -121,6 +138,17 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(o.video.display_surface, None);
+
+        // Chrome's desktop audio is the system's sound, not a microphone.
+        let o = legacy_screen(
+            "{audio: {mandatory: {chromeMediaSource: 'desktop'}}, \
+             video: {mandatory: {chromeMediaSource: 'desktop', chromeMediaSourceId: 'x'}}}",
+        )
+        .unwrap()
+        .unwrap();
+        assert!(o.microphone.is_none());
+        assert!(o.audio.is_some());
+        assert_eq!(o.system_audio, Some(true));
     }
 
     #[test]
