@@ -318,6 +318,8 @@ fn failed_apply_warns_and_the_old_settings_keep_flowing() {
         ),
         ("{video:", "TypeError", None),
         ("{video: true, audio: true}", "TypeError", None),
+        // A camera track does not become a screen capture.
+        ("{video: {mediaSource: 'screen'}}", "TypeError", None),
     ];
     for (i, (c, name, constraint)) in cases.iter().enumerate() {
         live.apply(c);

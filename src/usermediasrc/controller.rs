@@ -468,8 +468,10 @@ impl Controller {
             }
             (Request::Display(options), _) => request::reselect_display(options, &live)?,
             (Request::User(_), Request::Display(_)) => {
-                return Err(UserMediaError::Abort(
-                    "a display track takes display options".into(),
+                return Err(UserMediaError::Type(
+                    "the running tracks capture a screen: new constraints must ask for a screen \
+                     too (a camera needs the element restarted)"
+                        .into(),
                 ));
             }
         };

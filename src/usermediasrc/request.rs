@@ -215,8 +215,10 @@ pub(super) fn reselect_display(
             }
             // System audio goes on as it is.
             (Origin::Device(_), Plan::Audio(_)) => Ok(old.clone()),
-            (Origin::Device(_), _) => Err(UserMediaError::Abort(
-                "a display request has no camera track".into(),
+            (Origin::Device(_), _) => Err(UserMediaError::Type(
+                "the running track is a camera: constraints asking for a screen need the \
+                 element restarted"
+                    .into(),
             )),
         })
         .collect()
