@@ -152,7 +152,7 @@ pub fn parse_checked(json: &str) -> Result<(Vec<FakeEntry>, Vec<String>), String
     let mut entries: Vec<FakeEntry> = Vec::with_capacity(items.len());
     let mut skipped = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
-        let problem = match entry(item, i) {
+        let problem = match entry(item) {
             Ok(e) if entries.iter().any(|x| x.device_id == e.device_id) => {
                 format!("entry {i}: duplicate deviceId {:?}, skipped", e.device_id)
             }
@@ -168,7 +168,7 @@ pub fn parse_checked(json: &str) -> Result<(Vec<FakeEntry>, Vec<String>), String
     Ok((entries, skipped))
 }
 
-fn entry(item: serde_json::Value, index: usize) -> Result<FakeEntry, String> {
+fn entry(item: serde_json::Value) -> Result<FakeEntry, String> {
     let mut raw: RawEntry = serde_json::from_value(item).map_err(|e| e.to_string())?;
     let kind = match raw.kind.as_str() {
         "videoinput" | "display" => Kind::Video,
@@ -183,9 +183,15 @@ fn entry(item: serde_json::Value, index: usize) -> Result<FakeEntry, String> {
         ),
         _ => None,
     };
-    if raw.device_id.is_empty() && display_surface.is_some() {
-        // A display needs no deviceId in the list: it is named by its place.
-        raw.device_id = format!("display{index}");
+    if raw.device_id.is_empty()
+        && let Some(kind) = display_surface
+    {
+        // A display needs no deviceId in the list: it is named by what it is, so that editing
+        // other entries never renames it (a rename would read as the surface going away).
+        raw.device_id = format!(
+            "display-{:08x}",
+            fnv1a(&[kind.name(), raw.label.as_deref().unwrap_or(""), &raw.caps])
+        );
     }
     if raw.device_id.is_empty() {
         return Err("missing or empty deviceId".into());
@@ -272,6 +278,15 @@ pub fn lookup(device_id: &str) -> Option<FakeEntry> {
     load()?.1.into_iter().find(|e| e.device_id == device_id)
 }
 
+/// FNV-1a (32 bits) of `parts`, separated: a name that is the same in every process.
+fn fnv1a(parts: &[&str]) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for byte in parts.join("\u{1f}").bytes() {
+        h = (h ^ u32::from(byte)).wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -321,7 +336,22 @@ mod tests {
         ]"#;
         let (entries, skipped) = parse_checked(json).unwrap();
         let ids: Vec<_> = entries.iter().map(|e| e.device_id.as_str()).collect();
-        assert_eq!(ids, ["screen", "display1", "display2"]);
+        assert_eq!(ids[0], "screen");
+        assert!(ids[1].starts_with("display-") && ids[2].starts_with("display-"));
+        assert_ne!(
+            ids[1], ids[2],
+            "a window and a monitor of the same caps differ"
+        );
+        // Named by what they are: removing the first entry renames nothing.
+        let json_without_first = format!(
+            "[{}",
+            &json[json
+                .find("{\"kind\": \"display\", \"displaySurface\": \"window\"")
+                .unwrap()..]
+        );
+        let (rest, _) = parse_checked(&json_without_first).unwrap();
+        let rest_ids: Vec<_> = rest.iter().map(|e| e.device_id.as_str()).collect();
+        assert_eq!(rest_ids, ids[1..]);
         assert_eq!(entries[0].display_surface, Some(SurfaceKind::Monitor));
         assert_eq!(entries[0].kind, Kind::Video);
         assert_eq!(entries[1].display_surface, Some(SurfaceKind::Window));
