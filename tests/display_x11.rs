@@ -25,7 +25,7 @@ use gstusermedia::engine::display::SurfaceKind;
 use x11rb::connection::Connection;
 use x11rb::protocol::randr::{self, ConnectionExt as _};
 use x11rb::protocol::xproto::{
-    AtomEnum, ConnectionExt as _, CreateWindowAux, PropMode, WindowClass,
+    AtomEnum, ConfigureWindowAux, ConnectionExt as _, CreateWindowAux, PropMode, WindowClass,
 };
 use x11rb::wrapper::ConnectionExt as _;
 
@@ -400,5 +400,38 @@ fn monitors_and_windows_are_listed_and_captured() {
         launch_frame(&x.display, "{video: {width: {max: 640}}}", 640, 360),
     );
     assert_eq!(pixel(&f, 320, 180), black, "screen 0 is empty");
+
+    // A window resized while captured: the track goes on at the size it was given.
+    let display = x.display.clone();
+    let run = std::thread::spawn(move || {
+        common::run_tool(
+            "gst-launch-1.0",
+            &[
+                "displaymediasrc",
+                "constraints={video: {displaySurface: 'window'}}",
+                "!",
+                "identity",
+                "eos-after=45",
+                "!",
+                "video/x-raw,width=320,height=240",
+                "!",
+                "fakesink",
+            ],
+            &[
+                ("DISPLAY", &display),
+                (
+                    "DBUS_SESSION_BUS_ADDRESS",
+                    "unix:path=/nonexistent/usermedia-no-bus",
+                ),
+            ],
+        )
+    });
+    // Mid-way through the 1.5 s of frames.
+    std::thread::sleep(Duration::from_millis(700));
+    conn.configure_window(win, &ConfigureWindowAux::new().width(400).height(300))
+        .unwrap();
+    conn.sync().unwrap();
+    let o = run.join().unwrap();
+    assert!(o.status.success(), "{}", common::output_text(&o));
     drop(conn);
 }

@@ -66,6 +66,13 @@ pub trait SurfaceSource: Send + Sync {
     fn caps(&self, frame_rate: f64) -> gst::Caps;
     /// Whether the surface is still there (asked after a runtime error of its source).
     fn present(&self) -> bool;
+    /// Whether its size can change while it is captured (a window): [`caps`] then leaves the
+    /// size open and the track scales every frame to the size it was given.
+    ///
+    /// [`caps`]: SurfaceSource::caps
+    fn resizable(&self) -> bool {
+        false
+    }
     /// Calls `gone` once when the surface goes away, for as long as the returned guard lives;
     /// `None` when the backend cannot tell (its source then fails, and [`present`] says why).
     ///
@@ -346,11 +353,14 @@ impl SurfaceSource for X11Source {
     }
 
     fn caps(&self, frame_rate: f64) -> gst::Caps {
-        // The pixel format is the X visual's: left to ximagesrc.
-        gst::Caps::builder("video/x-raw")
-            .field("width", self.size.0 as i32)
-            .field("height", self.size.1 as i32)
-            .field(
+        // The pixel format is the X visual's: left to ximagesrc. A window's size is its own.
+        let mut caps = gst::Caps::builder("video/x-raw");
+        if !self.resizable() {
+            caps = caps
+                .field("width", self.size.0 as i32)
+                .field("height", self.size.1 as i32);
+        }
+        caps.field(
                 "framerate",
                 gst::Fraction::approximate_f64(frame_rate)
                     .unwrap_or_else(|| gst::Fraction::new(frame_rate.round() as i32, 1)),
@@ -360,6 +370,10 @@ impl SurfaceSource for X11Source {
 
     fn present(&self) -> bool {
         x11::surfaces(None).is_ok_and(|l| l.iter().any(|s| s.surface.id == self.id))
+    }
+
+    fn resizable(&self) -> bool {
+        matches!(self.capture, x11::Capture::Window { .. })
     }
 }
 

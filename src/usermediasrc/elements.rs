@@ -324,6 +324,8 @@ struct Shape {
     native_height: u32,
     crop: Option<Crop>,
     max_frame_rate: Option<f64>,
+    /// The source's frames may change size (a window): always scaled to `width` x `height`.
+    resizable: bool,
 }
 
 impl Shape {
@@ -336,6 +338,7 @@ impl Shape {
                 native_height: p.native_height,
                 crop: p.crop,
                 max_frame_rate: p.max_frame_rate,
+                resizable: false,
             },
             (Plan::Display(p), Origin::Display(s)) => Shape {
                 width: p.width,
@@ -344,6 +347,7 @@ impl Shape {
                 native_height: s.surface.height,
                 crop: None,
                 max_frame_rate: p.max_frame_rate,
+                resizable: s.source.resizable(),
             },
             // Audio has no shape; nothing to scale.
             _ => Shape {
@@ -353,6 +357,7 @@ impl Shape {
                 native_height: 0,
                 crop: None,
                 max_frame_rate: None,
+                resizable: false,
             },
         }
     }
@@ -367,7 +372,9 @@ struct VideoNeeds {
 
 impl VideoNeeds {
     fn of(plan: &Shape) -> Self {
-        let scale = plan.width != plan.native_width || plan.height != plan.native_height;
+        let scale = plan.width != plan.native_width
+            || plan.height != plan.native_height
+            || plan.resizable;
         VideoNeeds {
             crop: scale && plan.crop.is_some(),
             scale,
