@@ -33,6 +33,13 @@ pub fn init(fake_devices: Option<&str>) {
                 Some(v) => std::env::set_var(FAKE_ENV, v),
                 None => std::env::remove_var(FAKE_ENV),
             }
+            // A pulse client (the pulse device provider) without a runtime directory makes
+            // /tmp/pulse-<random> and leaves it there.
+            if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
+                let runtime = scratch_dir().join("runtime");
+                let _ = std::fs::create_dir_all(&runtime);
+                std::env::set_var("XDG_RUNTIME_DIR", runtime);
+            }
         }
         gst::init().unwrap();
         gstusermedia::plugin_register_static().expect("register usermedia plugin");
@@ -142,6 +149,15 @@ pub fn run_with_plugin(mut cmd: Command, env: &[(&str, &str)]) -> Output {
     cmd.env("GST_PLUGIN_PATH", plugin_dir())
         .env("GST_REGISTRY", &registry)
         .env_remove(FAKE_ENV);
+    // A pulse client (gst-device-monitor's pulse provider) without a runtime directory makes
+    // /tmp/pulse-<random> and leaves it there.
+    if std::env::var_os("XDG_RUNTIME_DIR").is_none()
+        && !env.iter().any(|(k, _)| *k == "XDG_RUNTIME_DIR")
+    {
+        let runtime = scratch_dir().join("runtime");
+        let _ = std::fs::create_dir_all(&runtime);
+        cmd.env("XDG_RUNTIME_DIR", runtime);
+    }
     for (k, v) in env {
         cmd.env(k, v);
     }
