@@ -294,6 +294,52 @@ fn monitors_and_windows_are_listed_and_captured() {
         [1280, 1360, 1488, 1696],
         [720, 723, 728, 755],
     );
+    // Screen 0 split into two XRandR monitors of different sizes (as `xrandr --setmonitor`
+    // does), and an untitled green square (not a window surface: no title) on the right one.
+    let root0 = conn.setup().roots[0].root;
+    for (name, x, width) in [("LEFT", 0, 800), ("RIGHT", 800, 480)] {
+        let atom = conn
+            .intern_atom(false, name.as_bytes())
+            .unwrap()
+            .reply()
+            .unwrap()
+            .atom;
+        conn.randr_set_monitor(
+            root0,
+            randr::MonitorInfo {
+                name: atom,
+                primary: x == 0,
+                automatic: false,
+                x,
+                y: 0,
+                width,
+                height: 720,
+                width_in_millimeters: 0,
+                height_in_millimeters: 0,
+                outputs: Vec::new(),
+            },
+        )
+        .unwrap()
+        .check()
+        .unwrap();
+    }
+    let green = conn.generate_id().unwrap();
+    conn.create_window(
+        x11rb::COPY_DEPTH_FROM_PARENT,
+        green,
+        root0,
+        900,
+        100,
+        200,
+        200,
+        0,
+        WindowClass::INPUT_OUTPUT,
+        0,
+        &CreateWindowAux::new().background_pixel(0x0000_ff00),
+    )
+    .unwrap();
+    conn.map_window(green).unwrap();
+    conn.sync().unwrap();
 
     let surfaces = x11::surfaces(Some(&x.display)).unwrap();
     let find = |f: &dyn Fn(&x11::X11Surface) -> bool| {
@@ -325,11 +371,21 @@ fn monitors_and_windows_are_listed_and_captured() {
             height: 480
         }
     );
-    assert!(
-        surfaces.iter().all(
-            |s| s.surface.kind != SurfaceKind::Monitor || s.surface.label.starts_with("Screen")
-        ),
-        "a monitor that is the whole screen is not listed twice: {surfaces:#?}"
+    // Whole screens, then the XRandR monitors that are not the whole screen (Xvfb's own
+    // output monitor is, and is not listed twice).
+    let monitors: Vec<&str> = surfaces
+        .iter()
+        .filter(|s| s.surface.kind == SurfaceKind::Monitor)
+        .map(|s| s.surface.id.as_str())
+        .collect();
+    assert_eq!(
+        monitors,
+        [
+            "x11-screen0",
+            "x11-screen0-LEFT",
+            "x11-screen0-RIGHT",
+            "x11-screen1"
+        ]
     );
     let window = find(&|s| s.surface.kind == SurfaceKind::Window);
     assert_eq!(window.surface.label, "Red window ✓");
@@ -361,6 +417,23 @@ fn monitors_and_windows_are_listed_and_captured() {
     assert_eq!(pixel(&f, 200, 100), red);
     assert_eq!(pixel(&f, 519, 339), red);
     assert_eq!(pixel(&f, 520, 340), black);
+    // Each XRandR monitor is its own surface, captured at its own size and place.
+    let left = find(&|s| s.surface.id == "x11-screen0-LEFT");
+    let right = find(&|s| s.surface.id == "x11-screen0-RIGHT");
+    assert_eq!(left.surface.label, "Monitor LEFT (800x720)");
+    assert_eq!(left.surface.kind, SurfaceKind::Monitor);
+    let f = capture(&left);
+    assert_eq!((f.0, f.1), (800, 720));
+    assert_eq!(pixel(&f, 150, 150), black);
+    let f = capture(&right);
+    assert_eq!((f.0, f.1), (480, 720));
+    let green_px = (0, 255, 0);
+    assert_eq!(
+        pixel(&f, 150, 150),
+        green_px,
+        "the square at (900, 100) of the screen"
+    );
+    assert_eq!(pixel(&f, 50, 50), black);
     let f = capture(&first);
     assert_eq!((f.0, f.1), (1280, 720));
     assert_eq!(

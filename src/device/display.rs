@@ -361,11 +361,11 @@ impl SurfaceSource for X11Source {
                 .field("height", self.size.1 as i32);
         }
         caps.field(
-                "framerate",
-                gst::Fraction::approximate_f64(frame_rate)
-                    .unwrap_or_else(|| gst::Fraction::new(frame_rate.round() as i32, 1)),
-            )
-            .build()
+            "framerate",
+            gst::Fraction::approximate_f64(frame_rate)
+                .unwrap_or_else(|| gst::Fraction::new(frame_rate.round() as i32, 1)),
+        )
+        .build()
     }
 
     fn present(&self) -> bool {

@@ -372,9 +372,8 @@ struct VideoNeeds {
 
 impl VideoNeeds {
     fn of(plan: &Shape) -> Self {
-        let scale = plan.width != plan.native_width
-            || plan.height != plan.native_height
-            || plan.resizable;
+        let scale =
+            plan.width != plan.native_width || plan.height != plan.native_height || plan.resizable;
         VideoNeeds {
             crop: scale && plan.crop.is_some(),
             scale,
