@@ -74,13 +74,13 @@ impl ObjectImpl for DisplayMediaSrc {
                     .build(),
                 glib::ParamSpecUInt::builder("permission-timeout")
                     .nick("Permission timeout")
-                    .blurb("Milliseconds to wait for the answer of request-permission before failing with NotAllowedError. 0: wait forever.")
+                    .blurb("Milliseconds to wait for the answer of request-permission, or for the user to answer the desktop portal's dialog, before failing with NotAllowedError. 0: wait forever.")
                     .default_value(DEFAULT_PERMISSION_TIMEOUT_MS)
                     .mutable_ready()
                     .build(),
                 glib::ParamSpecString::builder("restore-token")
                     .nick("Restore token")
-                    .blurb("Desktop portal restore token. After the user picks a surface in the portal's dialog, the portal's token for that choice appears here (notify::restore-token); set it before the next start to capture the same surface without a dialog (unattended capture). Tokens are single-use: each grant gives a new one. Ignored by the X11 and fake backends.")
+                    .blurb("Desktop portal restore token. After the user picks a surface in the portal's dialog, the portal's token for that choice appears here (notify::restore-token); set it before the next start to capture the same surface without a dialog (unattended capture). The portal may hand out a new token with each grant: keep the latest. Ignored by the X11 and fake backends.")
                     .mutable_ready()
                     .build(),
             ]
@@ -153,7 +153,7 @@ impl ElementImpl for DisplayMediaSrc {
             gst::subclass::ElementMetadata::new(
                 "Display media source",
                 "Source/Video/Audio",
-                "Screen capture chosen by getDisplayMedia() options: a monitor or window (fake displays, X11), downscaled and decimated within max/ideal, never cropped or upscaled. Same bus messages as usermediasrc: errors carry a \"usermedia-error\" details structure (name, message, constraint); usermedia-permission, usermedia-capture, usermedia-track-ended (the surface went away: then EOS). With permission=prompt, request-permission gets a \"usermedia-permission-request\" structure (video, audio, video-label, displaySurface) and returns TRUE to grant",
+                "Screen capture chosen by getDisplayMedia() options: a monitor or window (picked in the desktop portal's dialog, else offered by X11; fake displays in tests), downscaled and decimated within max/ideal, never cropped or upscaled. Same bus messages as usermediasrc: errors carry a \"usermedia-error\" details structure (name, message, constraint); usermedia-permission, usermedia-capture, usermedia-track-ended (the surface went away: then EOS). With permission=prompt and no portal, request-permission gets a \"usermedia-permission-request\" structure (video, audio, video-label, displaySurface) and returns TRUE to grant",
                 "The usermediasrc authors",
             )
         });
