@@ -23,7 +23,7 @@
 //!    later elements of one process;
 //! 2. process CPU time per frame in a native 1080p mode (a child process per sample), and
 //!    whether every buffer reaches the sink in the memory the source produced. Where
-//!    usermediasrc configures the source element differently (pipewiresrc `always-copy`), a
+//!    usermediasrc configures the source element differently (`source_as_configured`), a
 //!    second row compares against the hand-written pipeline with the source configured the same
 //!    way: that ratio is the bin's own cost;
 //! 3. the same for the crop/scale and decimation path (1280x720@30 → 640x360@≤15) against
@@ -119,16 +119,16 @@ const VDEV: Backend = Backend {
         source: "pipewiresrc target-object=vdev-cam-1080p60",
         caps: "video/x-raw,format=NV12,width=1920,height=1080,framerate=60/1",
         mode: "NV12 1920x1080@60",
-        // usermediasrc makes pipewiresrc copy every frame, so that frames held downstream
-        // outlive the stream (pipewiresrc 0.3.65 hands out pointers into it).
-        source_as_configured: Some("pipewiresrc target-object=vdev-cam-1080p60 always-copy=true"),
+        // The camera hands out fd-backed memory (vdev-cam -m memfd, as a v4l2 node's
+        // DmaBuf), which usermediasrc does not copy: pipewiresrc as it comes.
+        source_as_configured: None,
     },
     scaled: Camera {
         device_id: "pipewire:vdev-cam-720p",
         source: "pipewiresrc target-object=vdev-cam-720p",
         caps: "video/x-raw,format=YUY2,width=1280,height=720,framerate=30/1",
         mode: "YUY2 1280x720@30",
-        source_as_configured: Some("pipewiresrc target-object=vdev-cam-720p always-copy=true"),
+        source_as_configured: None,
     },
 };
 

@@ -30,6 +30,7 @@ pub mod fake;
 pub mod identity;
 pub mod monitor;
 pub mod portal;
+pub mod pw_memory;
 pub mod system_audio;
 pub mod x11;
 

@@ -215,11 +215,9 @@ pub fn create_source(entry: &DeviceEntry, name: &str) -> Result<gst::Element, gl
                 set_if_present(&element, "do-timestamp", true);
             }
             set_if_present(&element, "client-name", "usermediasrc");
-            // 0.3.65 buffers point into the stream's memory, which goes away when the stream
-            // stops or the node is unplugged while downstream may still hold them (a sink's
-            // last sample, a queue): the next copy of such a buffer reads unmapped memory.
-            // Copies are plain memory that outlives the device.
-            set_if_present(&element, "always-copy", true);
+            // Frames a sink still holds must outlive the stream (unplug): copied only when
+            // their memory would not (see pw_memory).
+            super::pw_memory::copy_unless_fd_backed(&element);
         }
         "pulsesrc" => set_if_present(&element, "client-name", "usermediasrc"),
         _ => (),

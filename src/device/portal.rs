@@ -428,9 +428,8 @@ pub fn create_source(
         }
     };
     set("client-name", "usermediasrc".into());
-    // As for the devices' pipewiresrc (monitor.rs): 0.3.65 buffers point into the stream's
-    // memory, which goes away with the stream while downstream may still hold them.
-    set("always-copy", true.into());
+    // As for the devices' pipewiresrc (monitor.rs): frames must outlive the stream.
+    super::pw_memory::copy_unless_fd_backed(&src);
     match stream.serial {
         Some(serial) => set("target-object", serial.to_string().into()),
         // 0.3.65's target-object takes a name or a serial; a bare node id goes by `path`.

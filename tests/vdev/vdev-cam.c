@@ -12,12 +12,21 @@
  * top to bottom, over a slowly changing background.
  *
  * Usage:
- *   vdev-cam [-n NODE_NAME] [-d DESCRIPTION] [-p KEY=VALUE]... MODE...
+ *   vdev-cam [-n NODE_NAME] [-d DESCRIPTION] [-m memfd|memptr] [-p KEY=VALUE]... MODE...
  *   MODE = FORMAT:WIDTHxHEIGHT@FPS   FORMAT in YUY2, NV12, I420
  *                                    FPS as N or N/D (e.g. 30, 30000/1001)
  *
  * Node properties: -n/-d/-p set them; PIPEWIRE_PROPS (SPA-JSON), read by
  * pw_stream_new(), can add or override any of them.
+ *
+ * Buffer memory (-m): "memfd" (the default) allocates one memfd per buffer
+ * here (PW_STREAM_FLAG_ALLOC_BUFFERS) and hands its fd to the consumers, as
+ * SPA's v4l2 source exports each V4L2 buffer as a DmaBuf (VIDIOC_EXPBUF):
+ * pipewiresrc wraps a dup of the fd, which outlives this node. "memptr" lets
+ * the PipeWire server allocate the buffers (what a pw_stream producer without
+ * ALLOC_BUFFERS gets): the frames then sit inline in one shared block that
+ * each consumer sees as MemPtr, a pointer into a mapping PipeWire frees when
+ * the node goes away.
  *
  * Build:
  *   cc -O2 -Wall -o vdev-cam vdev-cam.c $(pkg-config --cflags --libs libpipewire-0.3)
@@ -26,7 +35,9 @@
  * also exits (status 1) if the PipeWire daemon goes away.
  */
 
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,6 +45,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include <spa/param/video/format-utils.h>
 #include <spa/param/buffers.h>
@@ -85,6 +97,7 @@ struct data {
 	uint64_t frame_time;  /* nominal time of the frame being produced */
 	uint64_t frame_count; /* frames actually produced, drives the pattern */
 	uint32_t seq;
+	int alloc_memfd; /* -m memfd: this process allocates the buffers */
 	int exit_code;
 };
 
@@ -423,7 +436,8 @@ static void on_param_changed(void *userdata, uint32_t id, const struct spa_pod *
 		SPA_PARAM_BUFFERS_blocks,   SPA_POD_Int(1),
 		SPA_PARAM_BUFFERS_size,     SPA_POD_Int(d->lay.size),
 		SPA_PARAM_BUFFERS_stride,   SPA_POD_Int(d->lay.stride[0]),
-		SPA_PARAM_BUFFERS_dataType, SPA_POD_CHOICE_FLAGS_Int(
+		SPA_PARAM_BUFFERS_dataType, SPA_POD_CHOICE_FLAGS_Int(d->alloc_memfd ?
+				(1 << SPA_DATA_MemFd) :
 				(1 << SPA_DATA_MemFd) | (1 << SPA_DATA_MemPtr)));
 	params[1] = spa_pod_builder_add_object(&b,
 		SPA_TYPE_OBJECT_ParamMeta, SPA_PARAM_Meta,
@@ -432,10 +446,64 @@ static void on_param_changed(void *userdata, uint32_t id, const struct spa_pod *
 	pw_stream_update_params(d->stream, params, 2);
 }
 
+/* -m memfd: one sealed memfd per buffer, mapped here to draw into. */
+static void on_add_buffer(void *userdata, struct pw_buffer *b)
+{
+	struct data *d = userdata;
+	struct spa_data *sd = &b->buffer->datas[0];
+	void *p;
+
+	if (!d->alloc_memfd)
+		return;
+	if ((sd->type & (1u << SPA_DATA_MemFd)) == 0) {
+		pw_log_error("memfd not among the buffer types %08x", sd->type);
+		return;
+	}
+	sd->type = SPA_DATA_MemFd;
+	sd->flags = SPA_DATA_FLAG_READWRITE;
+	sd->mapoffset = 0;
+	sd->maxsize = d->lay.size;
+	sd->data = NULL;
+	sd->fd = memfd_create("vdev-cam", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (sd->fd < 0) {
+		pw_log_error("memfd_create: %m");
+		return;
+	}
+	if (ftruncate(sd->fd, sd->maxsize) < 0) {
+		pw_log_error("ftruncate %u: %m", sd->maxsize);
+		return;
+	}
+	if (fcntl(sd->fd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) < 0)
+		pw_log_warn("memfd seals: %m");
+	p = mmap(NULL, sd->maxsize, PROT_READ | PROT_WRITE, MAP_SHARED, sd->fd, 0);
+	if (p == MAP_FAILED) {
+		pw_log_error("mmap: %m");
+		return;
+	}
+	sd->data = p;
+}
+
+static void on_remove_buffer(void *userdata, struct pw_buffer *b)
+{
+	struct data *d = userdata;
+	struct spa_data *sd = &b->buffer->datas[0];
+
+	if (!d->alloc_memfd)
+		return;
+	if (sd->data != NULL)
+		munmap(sd->data, sd->maxsize);
+	if (sd->fd >= 0)
+		close(sd->fd);
+	sd->data = NULL;
+	sd->fd = -1;
+}
+
 static const struct pw_stream_events stream_events = {
 	PW_VERSION_STREAM_EVENTS,
 	.state_changed = on_state_changed,
 	.param_changed = on_param_changed,
+	.add_buffer = on_add_buffer,
+	.remove_buffer = on_remove_buffer,
 	.process = on_process,
 };
 
@@ -466,8 +534,10 @@ static void do_quit(void *userdata, int signal_number)
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"usage: %s [-n NODE_NAME] [-d DESCRIPTION] [-p KEY=VALUE]... MODE...\n"
+		"usage: %s [-n NODE_NAME] [-d DESCRIPTION] [-m memfd|memptr] [-p KEY=VALUE]... MODE...\n"
 		"  MODE = FORMAT:WIDTHxHEIGHT@FPS, FORMAT in YUY2 NV12 I420, FPS = N or N/D\n"
+		"  -m: memfd (default) allocates a memfd per buffer here; memptr lets PipeWire\n"
+		"      allocate them (consumers get pointers into its shared block)\n"
 		"  example: %s -n vdev-cam-multi -d 'Virtual Camera' YUY2:1280x720@30 NV12:1920x1080@60\n"
 		"  PIPEWIRE_PROPS (SPA-JSON) adds or overrides node properties.\n",
 		prog, prog);
@@ -484,6 +554,7 @@ int main(int argc, char *argv[])
 	int opt, res;
 
 	spa_zero(d);
+	d.alloc_memfd = 1;
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	pw_init(&argc, &argv);
 
@@ -494,13 +565,23 @@ int main(int argc, char *argv[])
 		PW_KEY_MEDIA_CLASS, "Video/Source",
 		NULL);
 
-	while ((opt = getopt(argc, argv, "n:d:p:h")) != -1) {
+	while ((opt = getopt(argc, argv, "n:d:m:p:h")) != -1) {
 		switch (opt) {
 		case 'n':
 			name = optarg;
 			break;
 		case 'd':
 			desc = optarg;
+			break;
+		case 'm':
+			if (strcmp(optarg, "memfd") == 0) {
+				d.alloc_memfd = 1;
+			} else if (strcmp(optarg, "memptr") == 0) {
+				d.alloc_memfd = 0;
+			} else {
+				fprintf(stderr, "vdev-cam: -m takes memfd or memptr\n");
+				return 2;
+			}
 			break;
 		case 'p': {
 			char *eq = strchr(optarg, '=');
@@ -588,7 +669,8 @@ int main(int argc, char *argv[])
 	}
 
 	res = pw_stream_connect(d.stream, PW_DIRECTION_OUTPUT, PW_ID_ANY,
-			PW_STREAM_FLAG_DRIVER | PW_STREAM_FLAG_MAP_BUFFERS,
+			PW_STREAM_FLAG_DRIVER | (d.alloc_memfd ? PW_STREAM_FLAG_ALLOC_BUFFERS :
+					PW_STREAM_FLAG_MAP_BUFFERS),
 			params, d.n_modes);
 	if (res < 0) {
 		fprintf(stderr, "vdev-cam: cannot connect stream: %s\n", spa_strerror(res));

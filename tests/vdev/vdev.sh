@@ -37,9 +37,12 @@ CAMERAS="vdev-cam-720p vdev-cam-1080p60 vdev-cam-vga vdev-cam-multi"
 MICS="vdev-mic"
 GROUP_ID="vdev-group-1"
 
-# cam_spec NAME: sets CAM_DESC, CAM_MODES (array), CAM_PROPS (array of KEY=VALUE)
+# cam_spec NAME: sets CAM_DESC, CAM_MODES (array), CAM_PROPS (array of KEY=VALUE), CAM_MEMORY
+# (vdev-cam -m: memfd, fd-backed buffers as a v4l2 camera node exports them; memptr, buffers
+# PipeWire allocates, which consumers see as pointers into its mapping)
 cam_spec() {
     CAM_PROPS=()
+    CAM_MEMORY=memfd
     case "$1" in
     vdev-cam-720p)
         CAM_DESC="Virtual Camera 720p"
@@ -55,6 +58,7 @@ cam_spec() {
         CAM_DESC="Virtual Camera VGA"
         CAM_MODES=(I420:640x480@30)
         CAM_PROPS=(priority.session=800)
+        CAM_MEMORY=memptr
         ;;
     vdev-cam-multi)
         CAM_DESC="Virtual Camera Multi-Format"
@@ -279,7 +283,7 @@ start_device() { # NAME
     local name=$1 props
     if is_camera "$name"; then
         cam_spec "$name"
-        local args=(-n "$name" -d "$CAM_DESC") p
+        local args=(-n "$name" -d "$CAM_DESC" -m "$CAM_MEMORY") p
         for p in "${CAM_PROPS[@]}"; do args+=(-p "$p"); done
         spawn "dev-$name" "$VDEV_DIR/logs/$name.log" \
             env -u PIPEWIRE_PROPS XDG_RUNTIME_DIR="$VDEV_DIR/run" PIPEWIRE_RUNTIME_DIR="$VDEV_DIR/run" \
