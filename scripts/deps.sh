@@ -20,6 +20,8 @@ PACKAGES=(
   # ScreenCast portal tests: a private session bus, the real portal frontend (and its
   # permission store), a python-dbusmock backend; pw-cli (pipewire-bin) finds the node ids
   dbus-daemon xdg-desktop-portal python3-dbusmock
+  # held-frame test: reads of freed or unmapped memory, caught by memcheck
+  valgrind
 )
 
 missing=()
