@@ -150,6 +150,20 @@ fn held_frame_child() {
     let buffer = sample.buffer_owned().expect("a buffer");
     let before = sum(&buffer);
     let fd = gstusermedia::device::pw_memory::fd_backed(&buffer);
+    // What made the frame: pipewiresrc copies it (always-copy, turned on at the first MemPtr
+    // frame) or hands out the camera's own fd memory.
+    let source = pipeline
+        .by_name("um")
+        .unwrap()
+        .downcast::<gst::Bin>()
+        .unwrap()
+        .iterate_recurse()
+        .into_iter()
+        .flatten()
+        .find(|e| e.factory().is_some_and(|f| f.name() == "pipewiresrc"))
+        .expect("a pipewiresrc in usermediasrc");
+    let copying = source.property::<bool>("always-copy");
+    assert_eq!(fd, !copying, "fd memory {fd}, always-copy {copying}");
     println!("memory: {}", if fd { "fd" } else { "copied" });
 
     let vdev_sh = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vdev/vdev.sh");

@@ -215,9 +215,13 @@ pub fn create_source(entry: &DeviceEntry, name: &str) -> Result<gst::Element, gl
                 set_if_present(&element, "do-timestamp", true);
             }
             set_if_present(&element, "client-name", "usermediasrc");
-            // Frames a sink still holds must outlive the stream (unplug): copied only when
-            // their memory would not (see pw_memory).
-            super::pw_memory::copy_unless_fd_backed(&element);
+            // Frames a sink still holds must outlive the stream (unplug) and must not change
+            // under it (see pw_memory).
+            if super::pw_memory::driver_node(&entry.gst_device) {
+                set_if_present(&element, "always-copy", true);
+            } else {
+                super::pw_memory::copy_unless_fd_backed(&element);
+            }
         }
         "pulsesrc" => set_if_present(&element, "client-name", "usermediasrc"),
         _ => (),

@@ -6,8 +6,15 @@
 //! goes away. MemPtr memory — what a producer gets when PipeWire allocates the buffers itself,
 //! i.e. any `pw_stream` producer without `PW_STREAM_FLAG_ALLOC_BUFFERS` — is a pointer into a
 //! mapping that PipeWire frees when the stream's buffers are cleared (unplug, stop): reading a
-//! held frame then reads unmapped memory. A v4l2 camera node exports its buffers as DmaBuf
-//! (`VIDIOC_EXPBUF`), so a real camera needs no copy; a MemPtr producer does.
+//! held frame then reads unmapped memory.
+//!
+//! Whether a held frame can change under its holder depends on the producer, not the memory. A
+//! producer that is a PipeWire client (a virtual camera, a compositor's screen cast) gets a
+//! buffer back only when the consumer releases it. A node the daemon hosts on a driver (SPA's
+//! v4l2 and libcamera sources, ALSA) re-queues the buffer it handed out one cycle later
+//! (v4l2: `VIDIOC_QBUF` as soon as the tee reports it consumed), so a frame held longer
+//! (a sink's last frame, a queue) would be overwritten by a later one. Such nodes keep
+//! `always-copy` ([`driver_node`]); client producers get the check below.
 //!
 //! Which kind a stream gets is only known once buffers flow, so the source starts without
 //! `always-copy` and a probe looks at every buffer: fd-backed ones pass untouched. At the first
@@ -56,6 +63,17 @@ pub fn copy_unless_fd_backed(source: &gst::Element) {
         }
         gst::PadProbeReturn::Drop
     });
+}
+
+/// Whether `device` is a PipeWire node the daemon hosts on a driver (v4l2, libcamera, ALSA,
+/// bluez: they set `device.api`, and their factory is an `api.*` one), whose buffers go back to
+/// the driver while a consumer may still hold them.
+pub fn driver_node(device: &gst::Device) -> bool {
+    device.properties().is_some_and(|p| {
+        p.has_field("device.api")
+            || p.get::<String>("factory.name")
+                .is_ok_and(|f| f.starts_with("api."))
+    })
 }
 
 /// Whether every memory of `buffer` holds an fd of its own (fd and dma-buf memory).

@@ -455,15 +455,17 @@ static void on_add_buffer(void *userdata, struct pw_buffer *b)
 
 	if (!d->alloc_memfd)
 		return;
+	/* Nothing for on_remove_buffer to close or unmap until both are ours. */
+	sd->fd = -1;
+	sd->data = NULL;
 	if ((sd->type & (1u << SPA_DATA_MemFd)) == 0) {
 		pw_log_error("memfd not among the buffer types %08x", sd->type);
 		return;
 	}
 	sd->type = SPA_DATA_MemFd;
-	sd->flags = SPA_DATA_FLAG_READWRITE;
+	sd->flags = SPA_DATA_FLAG_READABLE;
 	sd->mapoffset = 0;
 	sd->maxsize = d->lay.size;
-	sd->data = NULL;
 	sd->fd = memfd_create("vdev-cam", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (sd->fd < 0) {
 		pw_log_error("memfd_create: %m");
