@@ -60,10 +60,8 @@ fn held_frame_across_unplug(camera: &str) -> Option<String> {
     .args(["--exact", "held_frame_child", "--ignored", "--nocapture"])
     .env(CAMERA_ENV, camera)
     .env("VDEV_DIR", instance.dir())
-    .env_remove(common::FAKE_ENV);
-    for (k, v) in instance.client_env() {
-        cmd.env(k, v);
-    }
+    .env_remove(common::FAKE_ENV)
+    .envs(instance.client_env());
     let out = cmd.output().expect("run valgrind");
     let report = std::fs::read_to_string(&log).unwrap_or_default();
     let _ = std::fs::remove_file(&log);
