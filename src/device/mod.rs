@@ -36,7 +36,8 @@ pub mod x11;
 
 pub use monitor::{
     DeviceChange, DeviceChangeKind, DeviceEntry, SubscriptionId, create_source, enumerate,
-    enumerate_kinds, find, set_audio_latency, subscribe, unsubscribe, uses_fake_devices,
+    enumerate_exact, enumerate_kinds, find, set_audio_latency, subscribe, unsubscribe,
+    uses_fake_devices,
 };
 
 pub(crate) static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {

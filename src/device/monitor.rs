@@ -123,6 +123,42 @@ pub fn enumerate_kinds(kinds: &[Kind]) -> Vec<DeviceEntry> {
         // The worker re-reads the list; wait for it below.
         shared.events.bump();
     }
+    current(shared)
+}
+
+/// The camera whose deviceId is `id` (a request's `deviceId: {exact: id}`), found without
+/// probing every camera provider when that cannot change the answer; `None` when the caller must
+/// look at the full list ([`enumerate_kinds`]) instead.
+///
+/// Reopening a saved camera is the common case, and most of the first probe is spent on
+/// providers that cannot hold it: an id `pipewire:<node.name>` can only come from
+/// `pipewiredeviceprovider`, whose cameras are never replaced by a twin from another provider
+/// (see `entries`). So when cameras have not been listed yet, only that provider is started and
+/// only its cameras are looked at; the other camera providers start with the next full listing
+/// (`enumerateDevices`, a request without an exact deviceId, a failover). `None` for fake
+/// devices (their probe is already cheap), other providers' ids, and ids made unique with `#n`,
+/// which depend on the full list.
+pub fn enumerate_exact(kind: Kind, id: &str) -> Option<DeviceEntry> {
+    const PROVIDER: &str = "pipewiredeviceprovider";
+    if kind != Kind::Video || !id.starts_with("pipewire:") || id.contains('#') {
+        return None;
+    }
+    let shared = shared();
+    let Backend::Monitors(monitors) = &shared.backend else {
+        return None;
+    };
+    match monitors.ensure_provider(kind, PROVIDER, &shared.events) {
+        Partial::Unavailable | Partial::Full => return None,
+        Partial::Started => shared.events.bump(),
+        Partial::Running => (),
+    }
+    current(shared)
+        .into_iter()
+        .find(|e| e.info.kind() == kind && e.provider == PROVIDER && e.info.device_id == id)
+}
+
+/// The entries, once the worker has applied the events posted so far.
+fn current(shared: &Shared) -> Vec<DeviceEntry> {
     let mut state = shared.events.lock();
     // A hot-plug event just arrived: wait (briefly) for the worker so callers see it. Not on the
     // worker itself, which is where subscriber callbacks run.
@@ -284,6 +320,9 @@ struct Monitors {
 struct Started {
     /// Kinds asked for so far (whether or not a provider serves them).
     kinds: Vec<Kind>,
+    /// Providers started alone for a kind not in `kinds` (see [`enumerate_exact`]), by factory
+    /// name.
+    partial: Vec<(Kind, String)>,
     /// The monitor of the kinds asked for first. Never stopped: it lives as long as the process.
     monitor: Option<gst::DeviceMonitor>,
     /// Every started provider, in the order one monitor for both kinds would use (camera
@@ -314,11 +353,15 @@ impl Monitors {
         if started.monitor.is_none() {
             prestart_providers(&new);
             if let Some(monitor) = start_monitor(&new, events) {
-                started.providers = monitor
+                for provider in monitor
                     .providers()
                     .iter()
                     .filter_map(|name| gst::DeviceProviderFactory::find(name)?.get())
-                    .collect();
+                {
+                    if !started.providers.contains(&provider) {
+                        started.providers.push(provider);
+                    }
+                }
                 started.monitor = Some(monitor);
             }
         } else {
@@ -332,29 +375,15 @@ impl Monitors {
                 if started.providers.contains(&provider) {
                     continue;
                 }
-                let ev = events.clone();
-                provider.bus().set_sync_handler(move |_, msg| {
-                    if is_device_message(msg) {
-                        ev.bump();
-                    }
-                    gst::BusSyncReply::Drop
-                });
+                watch(&provider, events);
                 match provider.start() {
                     Ok(()) => started.providers.push(provider),
                     Err(err) => gst::info!(CAT, "{} did not start: {}", factory.name(), err),
                 }
             }
-            started.providers.sort_by_cached_key(|p| {
-                let factory = p.factory();
-                (
-                    !factory
-                        .as_ref()
-                        .is_some_and(|f| f.has_classes(Some(class_of(Kind::Video)))),
-                    std::cmp::Reverse(factory.as_ref().map_or(gst::Rank::NONE, |f| f.rank())),
-                    factory.map(|f| f.name().to_string()).unwrap_or_default(),
-                )
-            });
         }
+        sort_providers(&mut started.providers);
+        started.partial.retain(|(k, _)| !new.contains(k));
         let factories = monitored_factories();
         for &kind in &new {
             // The fake provider serves nothing without GST_USERMEDIA_FAKE_DEVICES.
@@ -379,14 +408,119 @@ impl Monitors {
         );
         true
     }
+
+    /// Starts provider `name` alone for `kind` (see [`enumerate_exact`]), unless `kind` is
+    /// listed in full already.
+    fn ensure_provider(&self, kind: Kind, name: &str, events: &Arc<Events>) -> Partial {
+        let mut started = lock(&self.started);
+        if started.kinds.contains(&kind) {
+            return Partial::Full;
+        }
+        if started.partial.iter().any(|(k, p)| *k == kind && p == name) {
+            return Partial::Running;
+        }
+        // What a monitor would use: a ranked provider of that kind.
+        let Some(provider) = gst::DeviceProviderFactory::find(name)
+            .filter(|f| f.rank() > gst::Rank::NONE && f.has_classes(Some(class_of(kind))))
+            .and_then(|f| f.get())
+        else {
+            return Partial::Unavailable;
+        };
+        let t = Instant::now();
+        if !started.providers.contains(&provider) {
+            watch(&provider, events);
+            if let Err(err) = provider.start() {
+                gst::info!(CAT, "{} did not start: {}", name, err);
+                return Partial::Unavailable;
+            }
+            started.providers.push(provider);
+            sort_providers(&mut started.providers);
+        }
+        started.partial.push((kind, name.to_string()));
+        gst::info!(
+            CAT,
+            "{name} started for {kind:?} alone in {:?}",
+            t.elapsed()
+        );
+        Partial::Started
+    }
+}
+
+/// What [`Monitors::ensure_provider`] did.
+enum Partial {
+    /// No such provider, or it does not start.
+    Unavailable,
+    /// The kind is listed in full already.
+    Full,
+    /// Started now (or already running for another kind): its devices of this kind are new.
+    Started,
+    /// Already listed for this kind.
+    Running,
+}
+
+/// The devices a list covers: whole kinds, and single providers of kinds not listed in full.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Scope {
+    kinds: Vec<Kind>,
+    partial: Vec<(Kind, String)>,
+}
+
+impl Scope {
+    fn all() -> Self {
+        Scope {
+            kinds: vec![Kind::Video, Kind::Audio],
+            partial: Vec::new(),
+        }
+    }
+
+    fn covers(&self, kind: Kind, provider: &str) -> bool {
+        self.kinds.contains(&kind)
+            || self
+                .partial
+                .iter()
+                .any(|(k, p)| *k == kind && p == provider)
+    }
+
+    fn covers_device(&self, device: &gst::Device) -> bool {
+        [Kind::Video, Kind::Audio].into_iter().any(|kind| {
+            device.has_classes(class_of(kind))
+                && self.covers(kind, &super::identity::provider_name(device))
+        })
+    }
+}
+
+/// Our handler on a provider's bus: device events wake the worker.
+fn watch(provider: &gst::DeviceProvider, events: &Arc<Events>) {
+    let ev = events.clone();
+    provider.bus().set_sync_handler(move |_, msg| {
+        if is_device_message(msg) {
+            ev.bump();
+        }
+        gst::BusSyncReply::Drop
+    });
+}
+
+/// The order one monitor for both kinds would use: camera providers by rank, then the others by
+/// rank.
+fn sort_providers(providers: &mut [gst::DeviceProvider]) {
+    providers.sort_by_cached_key(|p| {
+        let factory = p.factory();
+        (
+            !factory
+                .as_ref()
+                .is_some_and(|f| f.has_classes(Some(class_of(Kind::Video)))),
+            std::cmp::Reverse(factory.as_ref().map_or(gst::Rank::NONE, |f| f.rank())),
+            factory.map(|f| f.name().to_string()).unwrap_or_default(),
+        )
+    });
 }
 
 struct State {
     entries: Vec<DeviceEntry>,
     /// The devices `entries` were built from.
     raw: Vec<gst::Device>,
-    /// The kinds `raw` covers.
-    kinds: Vec<Kind>,
+    /// What `raw` covers.
+    scope: Scope,
     /// Device events seen / reflected in `entries`.
     posted: u64,
     applied: u64,
@@ -436,7 +570,7 @@ fn start() -> Shared {
         state: Mutex::new(State {
             entries: Vec::new(),
             raw: Vec::new(),
-            kinds: Vec::new(),
+            scope: Scope::default(),
             posted: 0,
             applied: 0,
         }),
@@ -450,12 +584,12 @@ fn start() -> Shared {
     };
     if !matches!(backend, Backend::Monitors(_)) {
         let target = events.lock().posted;
-        let (raw, kinds) = raw_devices(&backend);
+        let (raw, scope) = raw_devices(&backend);
         let entries = entries::build(matches!(backend, Backend::Fake(_)), &raw);
         let mut state = events.lock();
         state.entries = entries;
         state.raw = raw;
-        state.kinds = kinds;
+        state.scope = scope;
         state.applied = target;
         gst::info!(
             CAT,
@@ -605,12 +739,12 @@ fn spawn_worker(shared: &'static Shared) {
                     };
                     state.posted
                 };
-                let (raw, kinds) = raw_devices(&shared.backend);
+                let (raw, scope) = raw_devices(&shared.backend);
                 {
                     let mut state = shared.events.lock();
                     if raw == state.raw {
                         // A rescan, or an event that changed nothing.
-                        state.kinds = kinds;
+                        state.scope = scope;
                         state.applied = target;
                         shared.events.cond.notify_all();
                         continue;
@@ -624,12 +758,12 @@ fn spawn_worker(shared: &'static Shared) {
                 }
                 let changes = {
                     let mut state = shared.events.lock();
-                    // Devices of a kind that was not looked at before are not news.
+                    // Devices of a kind (or provider) that was not looked at before are not news.
                     let mut changes = entries::diff(&state.entries, &entries);
-                    changes.retain(|c| state.kinds.contains(&c.entry.info.kind()));
+                    changes.retain(|c| state.scope.covers(c.entry.info.kind(), &c.entry.provider));
                     state.entries = entries;
                     state.raw = raw;
-                    state.kinds = kinds;
+                    state.scope = scope;
                     state.applied = target;
                     shared.events.cond.notify_all();
                     changes
@@ -651,8 +785,8 @@ fn spawn_worker(shared: &'static Shared) {
     }
 }
 
-/// The backend's current devices in provider order, and the kinds they cover.
-fn raw_devices(backend: &Backend) -> (Vec<gst::Device>, Vec<Kind>) {
+/// The backend's current devices in provider order, and what they cover.
+fn raw_devices(backend: &Backend) -> (Vec<gst::Device>, Scope) {
     match backend {
         // The provider keeps its devices in list order, which is the enumeration order.
         Backend::Fake(provider) => (
@@ -661,24 +795,28 @@ fn raw_devices(backend: &Backend) -> (Vec<gst::Device>, Vec<Kind>) {
                 .into_iter()
                 .map(|d| d.upcast())
                 .collect(),
-            vec![Kind::Video, Kind::Audio],
+            Scope::all(),
         ),
         Backend::Monitors(monitors) => {
-            let (providers, kinds) = {
+            let (providers, scope) = {
                 let started = lock(&monitors.started);
-                (started.providers.clone(), started.kinds.clone())
+                let scope = Scope {
+                    kinds: started.kinds.clone(),
+                    partial: started.partial.clone(),
+                };
+                (started.providers.clone(), scope)
             };
-            (monitor_devices(&providers, &kinds), kinds)
+            (monitor_devices(&providers, &scope), scope)
         }
-        Backend::Empty => (Vec::new(), vec![Kind::Video, Kind::Audio]),
+        Backend::Empty => (Vec::new(), Scope::all()),
     }
 }
 
-/// `gst_device_monitor_get_devices()` over the started providers, for the started kinds. The
+/// `gst_device_monitor_get_devices()` over the started providers, for what `scope` covers. The
 /// monitor's own call probes every provider that failed to start (pulse without a daemon: a
 /// connection attempt, ~0.4 ms, possibly an autospawn) each time, which a periodic re-read must
 /// not do; the providers are kept from the start, so a re-read does no registry look-ups.
-fn monitor_devices(providers: &[gst::DeviceProvider], kinds: &[Kind]) -> Vec<gst::Device> {
+fn monitor_devices(providers: &[gst::DeviceProvider], scope: &Scope) -> Vec<gst::Device> {
     let providers: Vec<&gst::DeviceProvider> =
         providers.iter().filter(|p| p.is_started()).collect();
     let hidden: Vec<glib::GString> = providers
@@ -692,6 +830,6 @@ fn monitor_devices(providers: &[gst::DeviceProvider], kinds: &[Kind]) -> Vec<gst
                 .is_none_or(|f| !hidden.iter().any(|h| *h == f.name()))
         })
         .flat_map(|p| p.devices())
-        .filter(|d| kinds.iter().any(|&k| d.has_classes(class_of(k))))
+        .filter(|d| scope.covers_device(d))
         .collect()
 }

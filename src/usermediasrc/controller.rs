@@ -693,13 +693,23 @@ fn select(
 ) -> Result<Vec<TrackConfig>, UserMediaError> {
     let configs = match request {
         Request::User(constraints) => {
-            // Only the providers of the requested kinds are started.
-            let entries: Vec<DeviceEntry> = device::enumerate_kinds(&decide::kinds(constraints))
-                .into_iter()
-                .filter(|e| !excluded.contains(&e.info.device_id))
-                .collect();
             let env = Environment::of(&ctx.element, ctx.options.echo_probe.as_deref());
-            decide::decide(&ctx.element, constraints, &entries, &env).map_err(with_setup_problem)?
+            let pick = |entries: Vec<DeviceEntry>| {
+                let entries: Vec<DeviceEntry> = entries
+                    .into_iter()
+                    .filter(|e| !excluded.contains(&e.info.device_id))
+                    .collect();
+                decide::decide(&ctx.element, constraints, &entries, &env)
+            };
+            // A camera asked for by its exact deviceId may be found before every provider has
+            // started. Any failure there is decided again on the full list, so that errors
+            // are the same either way.
+            match decide::exact_candidates(constraints).map(pick) {
+                Some(Ok(configs)) => configs,
+                // Only the providers of the requested kinds are started.
+                _ => pick(device::enumerate_kinds(&decide::kinds(constraints)))
+                    .map_err(with_setup_problem)?,
+            }
         }
         Request::Display(options) => {
             let query = request::display_query(options, &ctx.options);

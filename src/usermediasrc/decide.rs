@@ -330,6 +330,37 @@ pub(super) fn check_kinds(requested: &[Kind], running: &[Kind]) -> Result<(), Us
 }
 
 /// The kinds `constraints` asks for, video first.
+/// The candidates for getUserMedia when a requested kind can be answered from its exact
+/// deviceId alone (`device::enumerate_exact`): that device, plus the full list of the other
+/// requested kinds. `None` when no kind can.
+pub(super) fn exact_candidates(constraints: &MediaStreamConstraints) -> Option<Vec<DeviceEntry>> {
+    let mut found = Vec::new();
+    let mut rest = Vec::new();
+    for kind in kinds(constraints) {
+        let exact = constraints_for(constraints, kind)
+            .and_then(|c| c.basic.device_id.as_ref())
+            .and_then(|d| d.exact.as_deref());
+        match exact {
+            Some([id]) => match device::enumerate_exact(kind, id) {
+                Some(entry) => found.push(entry),
+                None => rest.push(kind),
+            },
+            _ => rest.push(kind),
+        }
+    }
+    if found.is_empty() {
+        return None;
+    }
+    if !rest.is_empty() {
+        found.extend(
+            device::enumerate_kinds(&rest)
+                .into_iter()
+                .filter(|e| rest.contains(&e.info.kind())),
+        );
+    }
+    Some(found)
+}
+
 pub(super) fn kinds(constraints: &MediaStreamConstraints) -> Vec<Kind> {
     [
         constraints.video.as_ref().map(|_| Kind::Video),
