@@ -163,6 +163,22 @@ pub fn backends() -> Vec<Box<dyn DisplayBackend>> {
     vec![Box::new(PortalDisplays), Box::new(X11Displays)]
 }
 
+/// Loads the plugin of the source element X11 surfaces are captured with (where `DISPLAY` is
+/// set), so that opening one later does not wait for it. Not the portal's `pipewiresrc`: the
+/// portal answers after a D-Bus exchange or a dialog, which hides that load, and loading it
+/// here would hold GStreamer's plugin lock while an X11 capture is being built. Blocks while
+/// loading: call it off the streaming path.
+pub fn prepare() {
+    if std::env::var_os(fake::ENV_VAR).is_some()
+        || std::env::var_os("DISPLAY").is_none_or(|d| d.is_empty())
+    {
+        return;
+    }
+    if let Some(factory) = gst::ElementFactory::find("ximagesrc") {
+        let _ = factory.load();
+    }
+}
+
 /// The surfaces of the first backend that offers any, or why none can be captured.
 pub fn surfaces(query: &DisplayQuery) -> Result<Vec<DisplaySurface>, DisplayError> {
     let mut why = Vec::new();

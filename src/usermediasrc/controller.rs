@@ -395,6 +395,13 @@ impl Controller {
             !r.tracks().is_empty()
         });
         if !live {
+            // The request is made at READY→PAUSED; its devices can be looked for now, while the
+            // application builds the rest of its pipeline.
+            match self.flavor.parse(&text) {
+                Ok((Request::User(constraints), _)) => decide::prepare(*constraints),
+                Ok((Request::Display(_), _)) => request::prepare_display(),
+                Err(_) => (),
+            }
             *lock(&self.constraints) = text;
             return Outcome::default();
         }

@@ -11,6 +11,8 @@
 //! selection (with the candidate trace at `GST_DEBUG=usermediasrc:6`) and fixes the caps each
 //! chosen device is opened with.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use gst::prelude::*;
 
 use super::debug::CAT;
@@ -359,6 +361,31 @@ pub(super) fn exact_candidates(constraints: &MediaStreamConstraints) -> Option<V
         );
     }
     Some(found)
+}
+
+/// Starts, in the background, the device providers a getUserMedia for `constraints` will look
+/// at (the same ones [`exact_candidates`] or the full listing would start), so that what the
+/// application does between setting `constraints` and playing hides the first probe. The
+/// request itself waits for a start in progress (the device monitor's lock) and does not repeat
+/// it. One such thread at a time in the process; once the providers run, it returns at once.
+pub(super) fn prepare(constraints: MediaStreamConstraints) {
+    static PREPARING: AtomicBool = AtomicBool::new(false);
+    if kinds(&constraints).is_empty() || PREPARING.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    // Unnamed: threads a provider starts (PipeWire's loops) inherit the name and outlive this
+    // one.
+    let spawned = std::thread::Builder::new().spawn(move || {
+        let t = std::time::Instant::now();
+        if exact_candidates(&constraints).is_none() {
+            device::enumerate_kinds(&kinds(&constraints));
+        }
+        gst::debug!(CAT, "devices prepared in {:?}", t.elapsed());
+        PREPARING.store(false, Ordering::Release);
+    });
+    if spawned.is_err() {
+        PREPARING.store(false, Ordering::Release);
+    }
 }
 
 pub(super) fn kinds(constraints: &MediaStreamConstraints) -> Vec<Kind> {

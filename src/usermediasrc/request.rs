@@ -10,6 +10,8 @@
 //! getDisplayMedia's `DisplayMediaStreamOptions` (displaymediasrc), and the display track's
 //! decision. Both elements share the controller; only parsing and selection differ.
 
+use gst::prelude::*;
+
 use super::debug::CAT;
 use super::decide::{self, Environment, Origin, Plan, TrackConfig};
 use super::error::UserMediaError;
@@ -73,6 +75,29 @@ impl Request {
             Request::Display(_) => vec![Kind::Video],
         }
     }
+}
+
+/// Loads, in the background and once per process, the plugins a display track is built from:
+/// the backends' sources (`device::display::prepare`) and the elements that decimate, crop and
+/// scale. The surfaces themselves are listed at READY→PAUSED, since they change (windows come
+/// and go) and the portal's dialog belongs to the request.
+pub(super) fn prepare_display() {
+    static PREPARED: std::sync::Once = std::sync::Once::new();
+    PREPARED.call_once(|| {
+        let spawned = std::thread::Builder::new().spawn(|| {
+            let t = std::time::Instant::now();
+            crate::device::display::prepare();
+            for name in ["videorate", "videocrop", "videoscale"] {
+                if let Some(factory) = gst::ElementFactory::find(name) {
+                    let _ = factory.load();
+                }
+            }
+            gst::debug!(CAT, "display plugins loaded in {:?}", t.elapsed());
+        });
+        if let Err(err) = spawned {
+            gst::debug!(CAT, "cannot load the display plugins ahead: {err}");
+        }
+    });
 }
 
 /// What a backend that asks the user (the desktop portal) is asked for.
