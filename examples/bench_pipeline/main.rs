@@ -1094,7 +1094,7 @@ fn run_backend(b: Backend, env: &ChildEnv, o: &Options, notes: &mut Vec<String>)
             "time to first buffer, first element in a process",
             &native,
             "ms",
-            Goal::Ratio(1.5),
+            Goal::Ratio(1.2),
         );
         let mut created = Row::new(
             "… the same, from building the pipeline (B's source plugin loads there)",

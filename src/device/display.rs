@@ -165,8 +165,9 @@ pub fn backends() -> Vec<Box<dyn DisplayBackend>> {
 
 /// Loads the plugin of the source element X11 surfaces are captured with (where `DISPLAY` is
 /// set), so that opening one later does not wait for it. Not the portal's `pipewiresrc`: the
-/// portal answers after a D-Bus exchange or a dialog, which hides that load, and loading it
-/// here would hold GStreamer's plugin lock while an X11 capture is being built. Blocks while
+/// portal answers after a D-Bus exchange or a dialog, which hides that load anyway, while an
+/// X11 capture is built within a few milliseconds and would wait for GStreamer's plugin lock
+/// (measured: loading `pipewiresrc` here too made the X11 benchmark slower). Blocks while
 /// loading: call it off the streaming path.
 pub fn prepare() {
     if std::env::var_os(fake::ENV_VAR).is_some()

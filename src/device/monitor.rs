@@ -17,8 +17,11 @@
 //! without probing again.
 //!
 //! Real providers are started per kind, on first use of that kind: a camera-only request does
-//! not load and connect the pulse provider (about half of the probe). Devices of a kind started
-//! later are not reported to subscribers as added: they were there before, just not looked at.
+//! not load and connect the pulse provider (about half of the probe). A camera asked for by its
+//! exact PipeWire deviceId starts PipeWire's provider alone ([`enumerate_exact`]); the list then
+//! covers that provider's cameras until cameras are listed in full (`Scope`). Devices of a kind
+//! (or provider) started later are not reported to subscribers as added: they were there
+//! before, just not looked at.
 //!
 //! With `GST_USERMEDIA_FAKE_DEVICES` set, only the plugin's fake provider is used: real providers
 //! are never started, so tests are hermetic and fast.
@@ -136,8 +139,8 @@ pub fn enumerate_kinds(kinds: &[Kind]) -> Vec<DeviceEntry> {
 /// (see `entries`). So when cameras have not been listed yet, only that provider is started and
 /// only its cameras are looked at; the other camera providers start with the next full listing
 /// (`enumerateDevices`, a request without an exact deviceId, a failover). `None` for fake
-/// devices (their probe is already cheap), other providers' ids, and ids made unique with `#n`,
-/// which depend on the full list.
+/// devices (their probe is already cheap), other providers' ids, and ids made unique with `#n`
+/// (their numbers follow the full list's order, in which a twin can make a camera the default).
 pub fn enumerate_exact(kind: Kind, id: &str) -> Option<DeviceEntry> {
     const PROVIDER: &str = "pipewiredeviceprovider";
     if kind != Kind::Video || !id.starts_with("pipewire:") || id.contains('#') {
@@ -149,8 +152,8 @@ pub fn enumerate_exact(kind: Kind, id: &str) -> Option<DeviceEntry> {
     };
     match monitors.ensure_provider(kind, PROVIDER, &shared.events) {
         Partial::Unavailable | Partial::Full => return None,
-        Partial::Started => shared.events.bump(),
-        Partial::Running => (),
+        Partial::Added => shared.events.bump(),
+        Partial::Listed => (),
     }
     current(shared)
         .into_iter()
@@ -363,6 +366,20 @@ impl Monitors {
                     }
                 }
                 started.monitor = Some(monitor);
+                // The monitor's handler on a provider's bus drops the events of devices outside
+                // its filters: give providers still listed for another kind ours back.
+                for (kind, name) in &started.partial {
+                    if new.contains(kind) {
+                        continue;
+                    }
+                    if let Some(p) = started
+                        .providers
+                        .iter()
+                        .find(|p| p.factory().is_some_and(|f| f.name() == name.as_str()))
+                    {
+                        watch(p, events);
+                    }
+                }
             }
         } else {
             for factory in monitored_factories() {
@@ -417,7 +434,7 @@ impl Monitors {
             return Partial::Full;
         }
         if started.partial.iter().any(|(k, p)| *k == kind && p == name) {
-            return Partial::Running;
+            return Partial::Listed;
         }
         // What a monitor would use: a ranked provider of that kind.
         let Some(provider) = gst::DeviceProviderFactory::find(name)
@@ -427,8 +444,10 @@ impl Monitors {
             return Partial::Unavailable;
         };
         let t = Instant::now();
+        // Ours also when the provider runs already: a monitor's handler there (one started for
+        // microphones) drops the events of devices outside its filters, cameras included.
+        watch(&provider, events);
         if !started.providers.contains(&provider) {
-            watch(&provider, events);
             if let Err(err) = provider.start() {
                 gst::info!(CAT, "{} did not start: {}", name, err);
                 return Partial::Unavailable;
@@ -442,7 +461,7 @@ impl Monitors {
             "{name} started for {kind:?} alone in {:?}",
             t.elapsed()
         );
-        Partial::Started
+        Partial::Added
     }
 }
 
@@ -452,10 +471,11 @@ enum Partial {
     Unavailable,
     /// The kind is listed in full already.
     Full,
-    /// Started now (or already running for another kind): its devices of this kind are new.
-    Started,
-    /// Already listed for this kind.
-    Running,
+    /// The list now covers the provider's devices of this kind (started now, or running
+    /// already for another kind).
+    Added,
+    /// The list covered them already.
+    Listed,
 }
 
 /// The devices a list covers: whole kinds, and single providers of kinds not listed in full.

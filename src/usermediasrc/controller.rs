@@ -396,8 +396,9 @@ impl Controller {
         });
         if !live {
             // The request is made at READY→PAUSED; its devices can be looked for now, while the
-            // application builds the rest of its pipeline.
+            // application builds the rest of its pipeline (not when it will be refused).
             match self.flavor.parse(&text) {
+                _ if ctx.options.permission == Permission::Denied => (),
                 Ok((Request::User(constraints), _)) => decide::prepare(*constraints),
                 Ok((Request::Display(_), _)) => request::prepare_display(),
                 Err(_) => (),

@@ -331,7 +331,6 @@ pub(super) fn check_kinds(requested: &[Kind], running: &[Kind]) -> Result<(), Us
     )))
 }
 
-/// The kinds `constraints` asks for, video first.
 /// The candidates for getUserMedia when a requested kind can be answered from its exact
 /// deviceId alone (`device::enumerate_exact`): that device, plus the full list of the other
 /// requested kinds. `None` when no kind can.
@@ -388,6 +387,7 @@ pub(super) fn prepare(constraints: MediaStreamConstraints) {
     }
 }
 
+/// The kinds `constraints` asks for, video first.
 pub(super) fn kinds(constraints: &MediaStreamConstraints) -> Vec<Kind> {
     [
         constraints.video.as_ref().map(|_| Kind::Video),

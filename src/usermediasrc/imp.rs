@@ -53,7 +53,7 @@ impl ObjectImpl for UserMediaSrc {
             vec![
                 glib::ParamSpecString::builder("constraints")
                     .nick("Constraints")
-                    .blurb("MediaStreamConstraints as JSON or as a JavaScript object literal, e.g. {video: {width: {min: 1280}, frameRate: 30}, audio: true}. Setting it while PAUSED or PLAYING applies the new constraints to the running tracks (applyConstraints): the caps change without stopping, the device is reopened only when its native mode changes, and a changed deviceId, groupId or facingMode constraint may switch to another device on the same pad. On failure a warning with usermedia-error details is posted and the old constraints and settings stay.")
+                    .blurb("MediaStreamConstraints as JSON or as a JavaScript object literal, e.g. {video: {width: {min: 1280}, frameRate: 30}, audio: true}. Set before the element runs, it starts looking for the devices it asks for in the background. Setting it while PAUSED or PLAYING applies the new constraints to the running tracks (applyConstraints): the caps change without stopping, the device is reopened only when its native mode changes, and a changed deviceId, groupId or facingMode constraint may switch to another device on the same pad. On failure a warning with usermedia-error details is posted and the old constraints and settings stay.")
                     .default_value(Some(DEFAULT_CONSTRAINTS))
                     .mutable_playing()
                     .build(),
