@@ -14,7 +14,7 @@
 
 use gst::glib;
 use gst::prelude::*;
-use x11rb::connection::Connection;
+use x11rb::connection::{Connection, RequestConnection as _};
 use x11rb::protocol::randr::{self, ConnectionExt as _};
 use x11rb::protocol::xproto::{Atom, AtomEnum, ConnectionExt as _, MapState, Window};
 use x11rb::rust_connection::RustConnection;
@@ -52,8 +52,14 @@ pub struct X11Surface {
 /// screen first, then each XRandR monitor that is not the whole screen, then the top-level
 /// windows (the window manager's client list in its order; without a window manager, the
 /// mapped children of the root window that have a title).
+///
+/// Requests are sent in batches and their replies collected afterwards, so the listing takes a
+/// handful of round trips to the server whatever the number of monitors and windows.
 pub fn surfaces(display: Option<&str>) -> Result<Vec<X11Surface>, String> {
     let (conn, _) = x11rb::connect(display).map_err(|e| format!("cannot open X display: {e}"))?;
+    conn.prefetch_extension_information(randr::X11_EXTENSION_NAME)
+        .map_err(|e| e.to_string())?;
+    let atoms = Atoms::intern(&conn)?;
     let screens = conn.setup().roots.clone();
     let many = screens.len() > 1;
     let mut out = Vec::new();
@@ -70,7 +76,40 @@ pub fn surfaces(display: Option<&str>) -> Result<Vec<X11Surface>, String> {
         } else {
             ("screen".to_string(), "Entire screen".to_string())
         };
-        let crtcs = crtc_refresh(&conn, root.root);
+        // One round trip for the RandR state and the client list.
+        let resources = conn.randr_get_screen_resources_current(root.root).ok();
+        let monitors = conn.randr_get_monitors(root.root, true).ok();
+        let clients = conn
+            .get_property(
+                false,
+                root.root,
+                atoms.net_client_list,
+                AtomEnum::WINDOW,
+                0,
+                u32::MAX,
+            )
+            .map_err(|e| e.to_string())?;
+        let resources = resources.and_then(|c| c.reply().ok());
+        // No RandR: the whole screen is the only monitor.
+        let monitors = match monitors {
+            Some(cookie) => {
+                cookie
+                    .reply()
+                    .map_err(|e| format!("XRandR GetMonitors: {e}"))?
+                    .monitors
+            }
+            None => Vec::new(),
+        };
+        let clients = clients
+            .reply()
+            .ok()
+            .and_then(|r| r.value32().map(|v| v.collect::<Vec<u32>>()))
+            .filter(|v| !v.is_empty());
+
+        let crtcs = resources
+            .as_ref()
+            .map(|r| crtc_refresh(&conn, r))
+            .unwrap_or_default();
         // The whole screen and its windows change as fast as its fastest monitor.
         let fastest = crtcs
             .iter()
@@ -78,7 +117,7 @@ pub fn surfaces(display: Option<&str>) -> Result<Vec<X11Surface>, String> {
             .fold(None, |m: Option<f64>, hz| Some(m.map_or(hz, |m| m.max(hz))))
             .unwrap_or(DEFAULT_REFRESH);
         out.push(monitor(screen, &id, label, (0, 0, w, h), fastest));
-        for (name, rect) in monitors(&conn, root.root)? {
+        for (name, rect) in monitor_rects(&conn, &monitors) {
             if rect != (0, 0, w, h) {
                 let label = format!("Monitor {name} ({}x{})", rect.2, rect.3);
                 let hz = crtcs
@@ -88,7 +127,7 @@ pub fn surfaces(display: Option<&str>) -> Result<Vec<X11Surface>, String> {
                 out.push(monitor(screen, &format!("{id}-{name}"), label, rect, hz));
             }
         }
-        for (xid, title, ww, wh) in windows(&conn, root.root)? {
+        for (xid, title, ww, wh) in windows(&conn, root.root, clients, &atoms)? {
             out.push(X11Surface {
                 surface: Surface {
                     id: format!("x11-window-{xid:#x}"),
@@ -108,6 +147,34 @@ pub fn surfaces(display: Option<&str>) -> Result<Vec<X11Surface>, String> {
     Ok(out)
 }
 
+/// The atoms the listing reads, interned in one round trip.
+struct Atoms {
+    net_client_list: Atom,
+    net_wm_name: Atom,
+    utf8_string: Atom,
+}
+
+impl Atoms {
+    fn intern(conn: &RustConnection) -> Result<Atoms, String> {
+        let cookies = ["_NET_CLIENT_LIST", "_NET_WM_NAME", "UTF8_STRING"]
+            .map(|name| (name, conn.intern_atom(false, name.as_bytes())));
+        let mut atoms = [0; 3];
+        for (atom, (name, cookie)) in atoms.iter_mut().zip(cookies) {
+            *atom = cookie
+                .map_err(|e| e.to_string())?
+                .reply()
+                .map(|r| r.atom)
+                .map_err(|e| format!("InternAtom {name}: {e}"))?;
+        }
+        let [net_client_list, net_wm_name, utf8_string] = atoms;
+        Ok(Atoms {
+            net_client_list,
+            net_wm_name,
+            utf8_string,
+        })
+    }
+}
+
 /// From 1 fps up to the refresh rate (`resizeMode: 'none'` captures at that).
 fn rates(refresh: f64) -> ValueSet {
     ValueSet::Range {
@@ -117,21 +184,20 @@ fn rates(refresh: f64) -> ValueSet {
     }
 }
 
-/// Each active CRTC's position and refresh rate (XRandR 1.3 GetScreenResourcesCurrent: no
-/// re-probing of outputs); empty without RandR.
-fn crtc_refresh(conn: &RustConnection, root: Window) -> Vec<((u32, u32), f64)> {
-    let Ok(Ok(res)) = conn
-        .randr_get_screen_resources_current(root)
-        .map(|c| c.reply())
-    else {
-        return Vec::new();
-    };
+/// Each active CRTC's position and refresh rate, from XRandR 1.3 GetScreenResourcesCurrent (no
+/// re-probing of outputs); the CRTCs are asked for in one batch.
+fn crtc_refresh(
+    conn: &RustConnection,
+    res: &randr::GetScreenResourcesCurrentReply,
+) -> Vec<((u32, u32), f64)> {
+    let cookies: Vec<_> = res
+        .crtcs
+        .iter()
+        .map(|crtc| conn.randr_get_crtc_info(*crtc, res.config_timestamp))
+        .collect();
     let mut out = Vec::new();
-    for crtc in &res.crtcs {
-        let Ok(Ok(info)) = conn
-            .randr_get_crtc_info(*crtc, res.config_timestamp)
-            .map(|c| c.reply())
-        else {
+    for cookie in cookies {
+        let Ok(Ok(info)) = cookie.map(|c| c.reply()) else {
             continue;
         };
         if let Some(hz) = res
@@ -196,34 +262,37 @@ fn monitor(
 /// XRandR monitors: (name, (x, y, width, height)).
 type Rect = (u32, u32, u32, u32);
 
-fn monitors(conn: &RustConnection, root: Window) -> Result<Vec<(String, Rect)>, String> {
-    let reply = match conn.randr_get_monitors(root, true) {
-        Ok(cookie) => cookie
-            .reply()
-            .map_err(|e| format!("XRandR GetMonitors: {e}"))?,
-        // No RandR: the whole screen is the only monitor.
-        Err(_) => return Ok(Vec::new()),
-    };
-    let mut out = Vec::new();
-    for m in reply.monitors {
-        let name = atom_name(conn, m.name).unwrap_or_else(|| format!("{}", m.name));
-        let (x, y) = (m.x.max(0) as u32, m.y.max(0) as u32);
-        out.push((name, (x, y, u32::from(m.width), u32::from(m.height))));
-    }
-    Ok(out)
+/// The monitors' names (asked for in one batch) and rectangles.
+fn monitor_rects(conn: &RustConnection, monitors: &[randr::MonitorInfo]) -> Vec<(String, Rect)> {
+    let names: Vec<_> = monitors
+        .iter()
+        .map(|m| conn.get_atom_name(m.name))
+        .collect();
+    monitors
+        .iter()
+        .zip(names)
+        .map(|(m, cookie)| {
+            let name = cookie
+                .ok()
+                .and_then(|c| c.reply().ok())
+                .map(|r| String::from_utf8_lossy(&r.name).into_owned())
+                .unwrap_or_else(|| format!("{}", m.name));
+            let (x, y) = (m.x.max(0) as u32, m.y.max(0) as u32);
+            (name, (x, y, u32::from(m.width), u32::from(m.height)))
+        })
+        .collect()
 }
 
-/// Top-level windows with a title: (xid, title, width, height).
-fn windows(conn: &RustConnection, root: Window) -> Result<Vec<(u32, String, u32, u32)>, String> {
-    let net_client_list = intern(conn, "_NET_CLIENT_LIST")?;
-    let listed = conn
-        .get_property(false, root, net_client_list, AtomEnum::WINDOW, 0, u32::MAX)
-        .map_err(|e| e.to_string())?
-        .reply()
-        .ok()
-        .and_then(|r| r.value32().map(|v| v.collect::<Vec<u32>>()))
-        .filter(|v| !v.is_empty());
-    let candidates = match listed {
+/// Top-level windows with a title: (xid, title, width, height). `clients` is the window
+/// manager's client list; without one, the children of the root window. Every window's
+/// attributes, geometry and titles are asked for in one batch.
+fn windows(
+    conn: &RustConnection,
+    root: Window,
+    clients: Option<Vec<u32>>,
+    atoms: &Atoms,
+) -> Result<Vec<(u32, String, u32, u32)>, String> {
+    let candidates = match clients {
         Some(list) => list,
         None => {
             conn.query_tree(root)
@@ -233,56 +302,41 @@ fn windows(conn: &RustConnection, root: Window) -> Result<Vec<(u32, String, u32,
                 .children
         }
     };
+    let cookies: Vec<_> = candidates
+        .iter()
+        .map(|&xid| {
+            (
+                xid,
+                conn.get_window_attributes(xid),
+                conn.get_geometry(xid),
+                // `_NET_WM_NAME` (UTF-8), else `WM_NAME`.
+                conn.get_property(false, xid, atoms.net_wm_name, atoms.utf8_string, 0, 1024),
+                conn.get_property(false, xid, AtomEnum::WM_NAME, AtomEnum::STRING, 0, 1024),
+            )
+        })
+        .collect();
     let mut out = Vec::new();
-    for xid in candidates {
-        let Ok(Ok(attrs)) = conn.get_window_attributes(xid).map(|c| c.reply()) else {
+    for (xid, attrs, geo, net_wm_name, wm_name) in cookies {
+        let Ok(Ok(attrs)) = attrs.map(|c| c.reply()) else {
             continue;
         };
         if attrs.map_state != MapState::VIEWABLE || attrs.override_redirect {
             continue;
         }
-        let Ok(Ok(geo)) = conn.get_geometry(xid).map(|c| c.reply()) else {
+        let Ok(Ok(geo)) = geo.map(|c| c.reply()) else {
             continue;
         };
-        let Some(title) = title(conn, xid) else {
+        let title = [net_wm_name, wm_name]
+            .into_iter()
+            .filter_map(|c| c.ok()?.reply().ok())
+            .find(|r| !r.value.is_empty())
+            .map(|r| String::from_utf8_lossy(&r.value).into_owned());
+        let Some(title) = title else {
             continue;
         };
         out.push((xid, title, u32::from(geo.width), u32::from(geo.height)));
     }
     Ok(out)
-}
-
-/// `_NET_WM_NAME` (UTF-8), else `WM_NAME`.
-fn title(conn: &RustConnection, xid: Window) -> Option<String> {
-    let utf8 = intern(conn, "UTF8_STRING").ok()?;
-    let net_wm_name = intern(conn, "_NET_WM_NAME").ok()?;
-    for (prop, ty) in [
-        (net_wm_name, utf8),
-        (AtomEnum::WM_NAME.into(), AtomEnum::STRING.into()),
-    ] {
-        let reply = conn
-            .get_property(false, xid, prop, ty, 0, 1024)
-            .ok()?
-            .reply()
-            .ok()?;
-        if !reply.value.is_empty() {
-            return Some(String::from_utf8_lossy(&reply.value).into_owned());
-        }
-    }
-    None
-}
-
-fn intern(conn: &RustConnection, name: &str) -> Result<Atom, String> {
-    conn.intern_atom(false, name.as_bytes())
-        .map_err(|e| e.to_string())?
-        .reply()
-        .map(|r| r.atom)
-        .map_err(|e| format!("InternAtom {name}: {e}"))
-}
-
-fn atom_name(conn: &RustConnection, atom: Atom) -> Option<String> {
-    let reply = conn.get_atom_name(atom).ok()?.reply().ok()?;
-    Some(String::from_utf8_lossy(&reply.name).into_owned())
 }
 
 /// `ximagesrc` capturing `capture` of `display` (`None`: `$DISPLAY`), with or without the
