@@ -11,9 +11,11 @@
 //! Xvfb), delivering at most 1280x720 at 15 fps. CPU time is this process's: the X server's
 //! share of each capture is the same for both.
 
+use std::time::Duration;
+
 use super::{
-    ChildEnv, Goal, Options, Row, Variant, cpu_per_frame, median, progress, result, run_child,
-    sink, ttfb_from_creation, values,
+    ChildEnv, Goal, Options, Row, SETUP_MS, Variant, cpu_per_frame, median, progress, result,
+    run_child, sink, ttfb_from_creation, values,
 };
 
 const CONSTRAINTS: &str = "{video: {width: {max: 1280}, height: {max: 720}, frameRate: {max: 15}}}";
@@ -33,17 +35,18 @@ fn pipeline(v: Variant) -> String {
 }
 
 /// The measurements of one child process: `display-cpu <A|B> <seconds>` or
-/// `display-ttfb <A|B>` (the first element of the process).
+/// `display-ttfb <A|B> [setup ms]` (the first element of the process).
 pub fn child(what: &str, args: &[String]) {
     let arg = |i: usize| args.get(i).map(String::as_str).unwrap_or_default();
     let v = Variant::parse(arg(0));
     match what {
         "display-cpu" => {
             let seconds: f64 = arg(1).parse().expect("seconds");
-            cpu_per_frame(&pipeline(v), std::time::Duration::from_secs_f64(seconds));
+            cpu_per_frame(&pipeline(v), Duration::from_secs_f64(seconds));
         }
         "display-ttfb" => {
-            let (t, _) = ttfb_from_creation(&pipeline(v));
+            let setup = Duration::from_millis(arg(1).parse().unwrap_or(0));
+            let (t, _) = ttfb_from_creation(&pipeline(v), setup);
             result("ttfb", t.as_secs_f64());
         }
         other => panic!("unknown display measurement {other}"),
@@ -97,11 +100,23 @@ pub fn rows(o: &Options) -> Result<Vec<Row>, String> {
         "ms",
         Goal::Ratio(1.2),
     );
+    let mut after_setup = Row::new(
+        &format!(
+            "… the same, with {SETUP_MS} ms of application setup (a sleep) between building the \
+             pipeline and playing it"
+        ),
+        &device,
+        "ms",
+        Goal::None,
+    );
+    let setup = SETUP_MS.to_string();
     for round in 0..o.rounds {
         for v in Variant::order(round) {
             let r = run_child(&env, &["display-ttfb", v.name()]);
             ttfb.pairs.push(v, values(&[r], "ttfb")[0]);
+            let r = run_child(&env, &["display-ttfb", v.name(), &setup]);
+            after_setup.pairs.push(v, values(&[r], "ttfb")[0]);
         }
     }
-    Ok(vec![cpu, ttfb])
+    Ok(vec![cpu, ttfb, after_setup])
 }

@@ -202,7 +202,8 @@ fn child(args: &[String]) {
     match what {
         "ttfb-first" => {
             let v = Variant::parse(arg(2));
-            let (t, from_creation) = ttfb_from_creation(&native_pipeline(backend, v, false));
+            let setup = Duration::from_millis(arg(3).parse().unwrap_or(0));
+            let (t, from_creation) = ttfb_from_creation(&native_pipeline(backend, v, false), setup);
             result("ttfb", t.as_secs_f64());
             result("ttfb_from_creation", from_creation.as_secs_f64());
         }
@@ -426,15 +427,20 @@ fn stop(pipeline: &gst::Pipeline) {
 }
 
 /// From `set_state(PLAYING)` to the first buffer at the sink pad.
+/// The application setup of the first-element row that has some.
+const SETUP_MS: u64 = 10;
+
 fn ttfb_once(desc: &str) -> Duration {
-    ttfb_from_creation(desc).0
+    ttfb_from_creation(desc, Duration::ZERO).0
 }
 
 /// From `set_state(PLAYING)` to the first buffer at the sink pad, and from the start of building
 /// the pipeline (which creates the hand-written source element and loads its plugin).
-fn ttfb_from_creation(desc: &str) -> (Duration, Duration) {
+fn ttfb_from_creation(desc: &str, setup: Duration) -> (Duration, Duration) {
     let created = Instant::now();
     let pipeline = launch(desc);
+    // What an application does between building its pipeline and playing it.
+    std::thread::sleep(setup);
     let pad = by_name(&pipeline, "sink").static_pad("sink").unwrap();
     let (tx, rx) = mpsc::sync_channel::<Instant>(1);
     pad.add_probe(gst::PadProbeType::BUFFER, move |_, _| {
@@ -1102,11 +1108,23 @@ fn run_backend(b: Backend, env: &ChildEnv, o: &Options, notes: &mut Vec<String>)
             "ms",
             Goal::None,
         );
+        let mut after_setup = Row::new(
+            &format!(
+                "… the same, with {SETUP_MS} ms of application setup (a sleep) between building \
+                 the pipeline and playing it"
+            ),
+            &native,
+            "ms",
+            Goal::None,
+        );
         for round in 0..o.rounds {
             for v in Variant::order(round) {
                 let r = run_child(env, &["ttfb-first", b.name, v.name()]);
                 row.pairs.push(v, r["ttfb"][0]);
                 created.pairs.push(v, r["ttfb_from_creation"][0]);
+                let setup = SETUP_MS.to_string();
+                let r = run_child(env, &["ttfb-first", b.name, v.name(), &setup]);
+                after_setup.pairs.push(v, r["ttfb"][0]);
             }
         }
         // What the first element pays for: the device probe, and per provider.
@@ -1117,6 +1135,7 @@ fn run_backend(b: Backend, env: &ChildEnv, o: &Options, notes: &mut Vec<String>)
         row.note = format!("device probe (cameras): {:.1} ms", median(&probe) * 1e3);
         rows.push(row);
         rows.push(created);
+        rows.push(after_setup);
         if matches!(env, ChildEnv::Real) {
             let mut parts = Vec::new();
             for provider in camera_providers()
