@@ -209,7 +209,7 @@ impl Chain {
         let bin = gst::Bin::builder().name(format!("{kind}_chain")).build();
         let all: Vec<gst::Element> = head.elements().into_iter().chain(tail.elements()).collect();
         bin.add_many(&all).map_err(|e| fail(&e))?;
-        link_row(&all).map_err(|e| fail(&e))?;
+        gst::Element::link_many(&all).map_err(|e| fail(&e))?;
         let last = all
             .last()
             .and_then(|e| e.static_pad("src"))
@@ -349,7 +349,9 @@ fn relink_tail(
         let _ = bin.remove(e);
     }
     bin.add_many(new).map_err(|e| e.to_string())?;
-    link_row(new)?;
+    if new.len() > 1 {
+        gst::Element::link_many(new).map_err(|e| e.to_string())?;
+    }
     for e in new.iter().rev() {
         e.sync_state_with_parent().map_err(|e| e.to_string())?;
     }
@@ -362,25 +364,6 @@ fn relink_tail(
         _ => split.clone(),
     };
     out.set_target(Some(&target)).map_err(|e| e.to_string())
-}
-
-/// Links `elements` in a row. Only the pad templates are checked, not the caps the pads answer
-/// now: the chain's elements fit by construction (the caps were chosen from the device's), and
-/// each caps query at link time reaches the device (`ximagesrc` asks the X server every time).
-fn link_row(elements: &[gst::Element]) -> Result<(), String> {
-    for pair in elements.windows(2) {
-        match (pair[0].static_pad("src"), pair[1].static_pad("sink")) {
-            (Some(src), Some(sink)) => src
-                .link_full(
-                    &sink,
-                    gst::PadLinkCheck::HIERARCHY | gst::PadLinkCheck::TEMPLATE_CAPS,
-                )
-                .map(|_| ())
-                .map_err(|e| format!("{} → {}: {e:?}", pair[0].name(), pair[1].name()))?,
-            _ => pair[0].link(&pair[1]).map_err(|e| e.to_string())?,
-        }
-    }
-    Ok(())
 }
 
 /// Replaces the chain behind a track's pad.
