@@ -102,8 +102,8 @@ pub fn rows(o: &Options) -> Result<Vec<Row>, String> {
     );
     let mut after_setup = Row::new(
         &format!(
-            "… the same, with {SETUP_MS} ms of application setup (a sleep) between building the \
-             pipeline and playing it"
+            "… the same, from `set_state(PLAYING)` after {SETUP_MS} ms of application setup (a \
+             sleep) between building the pipeline and playing it"
         ),
         &device,
         "ms",

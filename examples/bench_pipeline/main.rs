@@ -426,16 +426,17 @@ fn stop(pipeline: &gst::Pipeline) {
     let _ = pipeline.set_state(gst::State::Null);
 }
 
-/// From `set_state(PLAYING)` to the first buffer at the sink pad.
 /// The application setup of the first-element row that has some.
 const SETUP_MS: u64 = 10;
 
+/// From `set_state(PLAYING)` to the first buffer at the sink pad.
 fn ttfb_once(desc: &str) -> Duration {
     ttfb_from_creation(desc, Duration::ZERO).0
 }
 
 /// From `set_state(PLAYING)` to the first buffer at the sink pad, and from the start of building
-/// the pipeline (which creates the hand-written source element and loads its plugin).
+/// the pipeline (which creates the hand-written source element and loads its plugin). `setup`
+/// is slept between the two, as an application's own setup; only the second time counts it.
 fn ttfb_from_creation(desc: &str, setup: Duration) -> (Duration, Duration) {
     let created = Instant::now();
     let pipeline = launch(desc);
@@ -1110,8 +1111,8 @@ fn run_backend(b: Backend, env: &ChildEnv, o: &Options, notes: &mut Vec<String>)
         );
         let mut after_setup = Row::new(
             &format!(
-                "… the same, with {SETUP_MS} ms of application setup (a sleep) between building \
-                 the pipeline and playing it"
+                "… the same, from `set_state(PLAYING)` after {SETUP_MS} ms of application setup \
+                 (a sleep) between building the pipeline and playing it"
             ),
             &native,
             "ms",
