@@ -9,7 +9,8 @@
 //! The device layer: GstDeviceMonitor → engine devices with native modes, stable identity, and
 //! the fake device provider used by hermetic tests and demos.
 //!
-//! - [`monitor`]: the process-wide device list ([`enumerate`], [`subscribe`], [`create_source`]).
+//! - [`monitor`]: the process-wide device list ([`enumerate`], [`subscribe`]).
+//! - `source`: a listed device's source element ([`create_source`]), with provider quirks.
 //! - [`caps`]: device caps ↔ engine native modes and fully fixed caps.
 //! - [`identity`]: stable deviceId / groupId / facingMode.
 //! - [`fake`]: `usermediafakedeviceprovider` and `usermediafakesrc` (`GST_USERMEDIA_FAKE_DEVICES`).
@@ -31,14 +32,15 @@ pub mod identity;
 pub mod monitor;
 pub mod portal;
 pub mod pw_memory;
+mod source;
 pub mod system_audio;
 pub mod x11;
 
 pub use monitor::{
-    DeviceChange, DeviceChangeKind, DeviceEntry, SubscriptionId, create_source, enumerate,
-    enumerate_exact, enumerate_kinds, find, set_audio_latency, subscribe, unsubscribe,
-    uses_fake_devices,
+    DeviceChange, DeviceChangeKind, DeviceEntry, SubscriptionId, enumerate, enumerate_exact,
+    enumerate_kinds, find, subscribe, unsubscribe, uses_fake_devices,
 };
+pub use source::{create_source, set_audio_latency};
 
 pub(crate) static CAT: LazyLock<gst::DebugCategory> = LazyLock::new(|| {
     gst::DebugCategory::new(

@@ -240,69 +240,6 @@ pub fn unsubscribe(id: SubscriptionId) {
     lock(&shared().subscribers).retain(|(i, _)| *i != id.0);
 }
 
-/// Creates the device's source element, with the provider quirks usermediasrc relies on.
-pub fn create_source(entry: &DeviceEntry, name: &str) -> Result<gst::Element, glib::BoolError> {
-    let element = entry.gst_device.create_element(Some(name))?;
-    let factory = element
-        .factory()
-        .map(|f| f.name().to_string())
-        .unwrap_or_default();
-    match factory.as_str() {
-        "pipewiresrc" => {
-            // 0.3.65 audio buffers carry no PTS after the first one.
-            if entry.info.kind() == Kind::Audio {
-                set_if_present(&element, "do-timestamp", true);
-            }
-            set_if_present(&element, "client-name", "usermediasrc");
-            // Frames a sink still holds must outlive the stream (unplug) and must not change
-            // under it (see pw_memory).
-            if super::pw_memory::driver_node(&entry.gst_device) {
-                set_if_present(&element, "always-copy", true);
-            } else {
-                super::pw_memory::copy_unless_fd_backed(&element);
-            }
-        }
-        "pulsesrc" => set_if_present(&element, "client-name", "usermediasrc"),
-        _ => (),
-    }
-    Ok(element)
-}
-
-/// Configures an audio source created by [`create_source`] for `latency` seconds per buffer,
-/// where the source supports it (`latency-time` of pulsesrc, alsasrc and the fake source).
-pub fn set_audio_latency(source: &gst::Element, latency: f64) {
-    if latency <= 0.0 {
-        return;
-    }
-    if let Some(p) = source.find_property("latency-time")
-        && p.value_type() == i64::static_type()
-    {
-        let us = (latency * 1e6).round().max(1.0) as i64;
-        let us = match p.downcast_ref::<glib::ParamSpecInt64>() {
-            Some(p) => us.clamp(p.minimum(), p.maximum()),
-            None => us,
-        };
-        source.set_property("latency-time", us);
-        // A ring buffer must hold at least two periods.
-        if let Some(b) = source.find_property("buffer-time")
-            && b.value_type() == i64::static_type()
-            && source.property::<i64>("buffer-time") < us * 2
-        {
-            source.set_property("buffer-time", us * 2);
-        }
-    }
-}
-
-fn set_if_present(element: &gst::Element, name: &str, value: impl Into<glib::Value>) {
-    let value = value.into();
-    if element
-        .find_property(name)
-        .is_some_and(|p| p.value_type() == value.type_())
-    {
-        element.set_property_from_value(name, &value);
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 
 enum Backend {
@@ -321,11 +258,9 @@ struct Monitors {
 
 #[derive(Default)]
 struct Started {
-    /// Kinds asked for so far (whether or not a provider serves them).
-    kinds: Vec<Kind>,
-    /// Providers started alone for a kind not in `kinds` (see [`enumerate_exact`]), by factory
-    /// name.
-    partial: Vec<(Kind, String)>,
+    /// Kinds asked for so far (whether or not a provider serves them), and providers started
+    /// alone for a kind not asked for yet (see [`enumerate_exact`]).
+    scope: Scope,
     /// The monitor of the kinds asked for first. Never stopped: it lives as long as the process.
     monitor: Option<gst::DeviceMonitor>,
     /// Every started provider, in the order one monitor for both kinds would use (camera
@@ -347,7 +282,7 @@ impl Monitors {
         let mut started = lock(&self.started);
         let new: Vec<Kind> = [Kind::Video, Kind::Audio]
             .into_iter()
-            .filter(|k| kinds.contains(k) && !started.kinds.contains(k))
+            .filter(|k| kinds.contains(k) && !started.scope.kinds.contains(k))
             .collect();
         if new.is_empty() {
             return false;
@@ -368,7 +303,7 @@ impl Monitors {
                 started.monitor = Some(monitor);
                 // The monitor's handler on a provider's bus drops the events of devices outside
                 // its filters: give providers still listed for another kind ours back.
-                for (kind, name) in &started.partial {
+                for (kind, name) in &started.scope.partial {
                     if new.contains(kind) {
                         continue;
                     }
@@ -400,7 +335,7 @@ impl Monitors {
             }
         }
         sort_providers(&mut started.providers);
-        started.partial.retain(|(k, _)| !new.contains(k));
+        started.scope.partial.retain(|(k, _)| !new.contains(k));
         let factories = monitored_factories();
         for &kind in &new {
             // The fake provider serves nothing without GST_USERMEDIA_FAKE_DEVICES.
@@ -411,11 +346,11 @@ impl Monitors {
                 started.unserved.push(kind);
             }
         }
-        started.kinds.extend(new);
+        started.scope.kinds.extend(new);
         gst::info!(
             CAT,
             "{:?} providers started in {:?}: {:?}",
-            started.kinds,
+            started.scope.kinds,
             t.elapsed(),
             started
                 .providers
@@ -430,10 +365,15 @@ impl Monitors {
     /// listed in full already.
     fn ensure_provider(&self, kind: Kind, name: &str, events: &Arc<Events>) -> Partial {
         let mut started = lock(&self.started);
-        if started.kinds.contains(&kind) {
+        if started.scope.kinds.contains(&kind) {
             return Partial::Full;
         }
-        if started.partial.iter().any(|(k, p)| *k == kind && p == name) {
+        if started
+            .scope
+            .partial
+            .iter()
+            .any(|(k, p)| *k == kind && p == name)
+        {
             return Partial::Listed;
         }
         // What a monitor would use: a ranked provider of that kind.
@@ -455,7 +395,7 @@ impl Monitors {
             started.providers.push(provider);
             sort_providers(&mut started.providers);
         }
-        started.partial.push((kind, name.to_string()));
+        started.scope.partial.push((kind, name.to_string()));
         gst::info!(
             CAT,
             "{name} started for {kind:?} alone in {:?}",
@@ -478,7 +418,8 @@ enum Partial {
     Listed,
 }
 
-/// The devices a list covers: whole kinds, and single providers of kinds not listed in full.
+/// The devices a list covers: whole kinds, and single providers (by factory name) of kinds not
+/// listed in full.
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Scope {
     kinds: Vec<Kind>,
@@ -820,11 +761,7 @@ fn raw_devices(backend: &Backend) -> (Vec<gst::Device>, Scope) {
         Backend::Monitors(monitors) => {
             let (providers, scope) = {
                 let started = lock(&monitors.started);
-                let scope = Scope {
-                    kinds: started.kinds.clone(),
-                    partial: started.partial.clone(),
-                };
-                (started.providers.clone(), scope)
+                (started.providers.clone(), started.scope.clone())
             };
             (monitor_devices(&providers, &scope), scope)
         }
