@@ -408,6 +408,26 @@ pub fn session_bus_address() -> Result<String, PortalError> {
     ))
 }
 
+/// The socket path of a bus `address` whose every entry is a plain `unix:path=` that does not
+/// exist, `None` otherwise. Such a bus cannot be reached, and telling so costs a `stat` where
+/// gio's attempt costs its socket and proxy machinery's first use (1.3–2.3 ms).
+fn missing_socket(address: &str) -> Option<String> {
+    let mut missing = None;
+    for entry in address.split(';').filter(|e| !e.is_empty()) {
+        let path = entry
+            .strip_prefix("unix:")?
+            .split(',')
+            .find_map(|kv| kv.strip_prefix("path="))
+            // Escaped values are left to gio.
+            .filter(|p| !p.contains('%'))?;
+        if std::path::Path::new(path).exists() {
+            return None;
+        }
+        missing.get_or_insert_with(|| path.to_string());
+    }
+    missing
+}
+
 /// Creates the `pipewiresrc` reading `stream`. `stream` must outlive the source: its fd is the
 /// source's connection and dropping it ends the cast.
 pub fn create_source(
@@ -455,6 +475,11 @@ impl<'a> Flow<'a> {
             Some(a) => a.clone(),
             None => session_bus_address()?,
         };
+        if let Some(path) = missing_socket(&address) {
+            return Err(PortalError::NotAvailable(format!(
+                "cannot connect to {address}: {path} does not exist"
+            )));
+        }
         // A private connection: the session lives as long as it, and closing it never affects
         // the application's own use of the bus.
         let conn = gio::DBusConnection::for_address_sync(
@@ -849,6 +874,34 @@ mod tests {
         fn send<T: Send>() {}
         send::<PortalStream>();
         send::<PortalError>();
+    }
+
+    #[test]
+    fn only_a_bus_that_cannot_exist_is_refused_without_gio() {
+        let dir = std::env::temp_dir();
+        let here = dir.to_string_lossy();
+        let gone = "/nonexistent/usermedia/bus";
+        assert_eq!(
+            missing_socket(&format!("unix:path={gone}")).as_deref(),
+            Some(gone)
+        );
+        assert_eq!(
+            missing_socket(&format!(
+                "unix:path={gone},guid=00;unix:path=/nonexistent/b"
+            ))
+            .as_deref(),
+            Some(gone)
+        );
+        // Any entry that may work, or that gio must interpret, goes to gio.
+        assert_eq!(missing_socket(&format!("unix:path={here}")), None);
+        assert_eq!(
+            missing_socket(&format!("unix:path={gone};unix:path={here}")),
+            None
+        );
+        assert_eq!(missing_socket("unix:abstract=/tmp/dbus-x"), None);
+        assert_eq!(missing_socket("tcp:host=localhost,port=1"), None);
+        assert_eq!(missing_socket("unix:path=/nonexistent/a%20b"), None);
+        assert_eq!(missing_socket(""), None);
     }
 
     #[test]

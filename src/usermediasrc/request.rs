@@ -87,7 +87,7 @@ pub(super) fn prepare_display() {
         let spawned = std::thread::Builder::new().spawn(|| {
             let t = std::time::Instant::now();
             crate::device::display::prepare();
-            for name in ["videorate", "videocrop", "videoscale"] {
+            for name in ["videoscale", "videorate", "videocrop"] {
                 if let Some(factory) = gst::ElementFactory::find(name) {
                     let _ = factory.load();
                 }
