@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use gst::prelude::*;
 use gstusermedia::device::x11::{self, Capture};
+use gstusermedia::device::x11_warm;
 use gstusermedia::engine::ValueSet;
 use gstusermedia::engine::display::SurfaceKind;
 use x11rb::connection::Connection;
@@ -425,7 +426,16 @@ fn monitors_and_windows_are_listed_and_captured() {
     let f = capture(&left);
     assert_eq!((f.0, f.1), (800, 720));
     assert_eq!(pixel(&f, 150, 150), black);
-    let f = capture(&right);
+    // The right monitor through the source opened ahead on its screen (as the first capture
+    // of a process is): the region is set after the display was opened.
+    let screen0 = x11::display_name(Some(&x.display), 0).unwrap();
+    let ahead = x11_warm::Ahead::begin(&screen0).expect("nothing opened ahead yet");
+    let kept = ahead.open().expect("opened ahead");
+    let source = x11::create_source(Some(&x.display), &right.capture, false, "r").unwrap();
+    assert_eq!(source, kept, "the capture uses the source opened ahead");
+    assert_eq!(source.name(), "r");
+    assert!(x11_warm::take(&screen0).is_none(), "used once");
+    let f = grab(source);
     assert_eq!((f.0, f.1), (480, 720));
     let green_px = (0, 255, 0);
     assert_eq!(

@@ -30,6 +30,7 @@ use super::fake::{self, FakeDevice};
 use super::portal::{
     self, Cursor, PortalError, PortalRequest, PortalStream, SourceType, SourceTypes,
 };
+use super::x11_warm::Ahead;
 use super::{caps, monitor, x11};
 use crate::engine::ValueSet;
 use crate::engine::display::{Surface, SurfaceKind};
@@ -163,21 +164,29 @@ pub fn backends() -> Vec<Box<dyn DisplayBackend>> {
     vec![Box::new(PortalDisplays), Box::new(X11Displays)]
 }
 
-/// Loads the plugin of the source element X11 surfaces are captured with (where `DISPLAY` is
-/// set), so that opening one later does not wait for it. Not the portal's `pipewiresrc`: the
-/// portal answers after a D-Bus exchange or a dialog, which hides that load anyway, while an
-/// X11 capture is built within a few milliseconds and would wait for GStreamer's plugin lock
-/// (measured: loading `pipewiresrc` here too made the X11 benchmark slower). Blocks while
-/// loading: call it off the streaming path.
-pub fn prepare() {
-    if std::env::var_os(fake::ENV_VAR).is_some()
-        || std::env::var_os("DISPLAY").is_none_or(|d| d.is_empty())
-    {
-        return;
+/// Gets the X11 capture ready where `DISPLAY` is set (and the session is not a Wayland one,
+/// whose portal is tried first): loads the plugin of `ximagesrc` and opens an `ximagesrc` on the
+/// root window of screen 0 ahead ([`x11_warm`]), so that opening a screen or monitor later waits
+/// for neither. Blocks while doing so: call it off the streaming path, then
+/// [`Ahead::close_unused`] on what it returns.
+///
+/// Not the portal's `pipewiresrc`: the portal answers after a D-Bus exchange or a dialog, which
+/// hides that load anyway, while an X11 capture is built within a few milliseconds and would
+/// wait for GStreamer's plugin lock (measured: loading `pipewiresrc` here too made the X11
+/// benchmark slower).
+pub fn prepare() -> Option<Ahead> {
+    let set = |var: &str| std::env::var_os(var).is_some_and(|v| !v.is_empty());
+    if std::env::var_os(fake::ENV_VAR).is_some() || !set("DISPLAY") || set("WAYLAND_DISPLAY") {
+        return None;
     }
-    if let Some(factory) = gst::ElementFactory::find("ximagesrc") {
-        let _ = factory.load();
+    // Claimed before the load: a capture starting meanwhile waits for this source, not for the
+    // plugin lock and then its own connection.
+    let ahead = x11::display_name(None, 0).and_then(|d| Ahead::begin(&d));
+    gst::ElementFactory::find("ximagesrc")?.load().ok()?;
+    if let Some(ahead) = &ahead {
+        ahead.open();
     }
+    ahead
 }
 
 /// The surfaces of the first backend that offers any, or why none can be captured.

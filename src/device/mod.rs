@@ -35,6 +35,7 @@ pub mod pw_memory;
 mod source;
 pub mod system_audio;
 pub mod x11;
+pub mod x11_warm;
 
 pub use monitor::{
     DeviceChange, DeviceChangeKind, DeviceEntry, SubscriptionId, enumerate, enumerate_exact,

@@ -348,18 +348,29 @@ pub fn create_source(
     show_pointer: bool,
     name: &str,
 ) -> Result<gst::Element, glib::BoolError> {
-    let src = gst::ElementFactory::make("ximagesrc").name(name).build()?;
     let screen = match capture {
         Capture::Region { screen, .. } | Capture::Window { screen, .. } => *screen,
     };
-    // Without a name ximagesrc opens $DISPLAY itself (and there is no screen to pick).
-    if let Some(display) = display
-        .map(str::to_string)
-        .or_else(|| std::env::var("DISPLAY").ok())
-        .filter(|d| !d.is_empty())
-    {
-        src.set_property("display-name", screen_name(&display, screen));
-    }
+    let display = display_name(display, screen);
+    // The root window's source opened ahead serves a region; a window's is opened for it.
+    let ahead = match (capture, &display) {
+        (Capture::Region { .. }, Some(display)) => super::x11_warm::take(display),
+        _ => None,
+    };
+    let src = match ahead {
+        Some(src) => {
+            src.set_property("name", name);
+            src
+        }
+        None => {
+            let src = gst::ElementFactory::make("ximagesrc").name(name).build()?;
+            // Without a name ximagesrc opens $DISPLAY itself (and there is no screen to pick).
+            if let Some(display) = &display {
+                src.set_property("display-name", display);
+            }
+            src
+        }
+    };
     src.set_property("use-damage", false);
     src.set_property("show-pointer", show_pointer);
     match capture {
@@ -379,6 +390,15 @@ pub fn create_source(
         Capture::Window { xid, .. } => src.set_property("xid", u64::from(*xid)),
     }
     Ok(src)
+}
+
+/// The Xlib display name of `screen` of `display` (`None`: `$DISPLAY`), if there is one.
+pub fn display_name(display: Option<&str>, screen: usize) -> Option<String> {
+    display
+        .map(str::to_string)
+        .or_else(|| std::env::var("DISPLAY").ok())
+        .filter(|d| !d.is_empty())
+        .map(|d| screen_name(&d, screen))
 }
 
 /// `host:N` with the screen number replaced: `:1` → `:1.2`, `:1.0` → `:1.2`.

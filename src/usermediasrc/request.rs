@@ -77,22 +77,27 @@ impl Request {
     }
 }
 
-/// Loads, in the background and once per process, the plugins a display track is built from:
-/// the backends' sources (`device::display::prepare`) and the elements that decimate, crop and
-/// scale. The surfaces themselves are listed at READY→PAUSED, since they change (windows come
-/// and go) and the portal's dialog belongs to the request.
+/// Gets, in the background and once per process, what a display track is built from ready:
+/// the X11 capture (`device::display::prepare`: its plugin, and its X connection opened ahead)
+/// and the plugins of the elements that scale, decimate and crop. The surfaces themselves are
+/// listed at READY→PAUSED, since they change (windows come and go) and the portal's dialog
+/// belongs to the request.
 pub(super) fn prepare_display() {
     static PREPARED: std::sync::Once = std::sync::Once::new();
     PREPARED.call_once(|| {
         let spawned = std::thread::Builder::new().spawn(|| {
             let t = std::time::Instant::now();
-            crate::device::display::prepare();
+            let ahead = crate::device::display::prepare();
+            // Scaling first: any size below the native one needs it.
             for name in ["videoscale", "videorate", "videocrop"] {
                 if let Some(factory) = gst::ElementFactory::find(name) {
                     let _ = factory.load();
                 }
             }
-            gst::debug!(CAT, "display plugins loaded in {:?}", t.elapsed());
+            gst::debug!(CAT, "display capture prepared in {:?}", t.elapsed());
+            if let Some(ahead) = ahead {
+                ahead.close_unused();
+            }
         });
         if let Err(err) = spawned {
             gst::debug!(CAT, "cannot load the display plugins ahead: {err}");
