@@ -80,6 +80,9 @@ if command -v Xvfb >/dev/null; then
   rm -f "$fifo"
   if [ -n "$xnum" ]; then
     export DISPLAY=":$xnum"
+    # An X11 session, also when run from a Wayland desktop (displaymediasrc prepares X11
+    # capture only outside Wayland sessions).
+    unset WAYLAND_DISPLAY
     # displaymediasrc's X11 backend: without a session bus, a desktop portal of the session
     # this runs in is not asked first.
     export DBUS_SESSION_BUS_ADDRESS="unix:path=/nonexistent/usermedia-bench-no-bus"

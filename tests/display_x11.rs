@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use gst::prelude::*;
 use gstusermedia::device::x11::{self, Capture};
-use gstusermedia::device::x11_warm;
+use gstusermedia::device::x11_ahead;
 use gstusermedia::engine::ValueSet;
 use gstusermedia::engine::display::SurfaceKind;
 use x11rb::connection::Connection;
@@ -186,8 +186,13 @@ fn grab(src: gst::Element) -> (usize, usize, Vec<u8>) {
 }
 
 /// The first frame `displaymediasrc` delivers with `constraints` on `display`, as packed BGRx,
-/// through the real `gst-launch-1.0`.
-fn launch_frame(display: &str, constraints: &str, width: usize, height: usize) -> Vec<u8> {
+/// through the real `gst-launch-1.0`, and the device layer's debug log.
+fn launch_frame(
+    display: &str,
+    constraints: &str,
+    width: usize,
+    height: usize,
+) -> (Vec<u8>, String) {
     let out = common::tempfile_path("frame.bgrx");
     let location = format!("location={}", out.display());
     let constraints = format!("constraints={constraints}");
@@ -213,17 +218,21 @@ fn launch_frame(display: &str, constraints: &str, width: usize, height: usize) -
         &args,
         &[
             ("DISPLAY", display),
+            // An X11 session, also when the tests run on a Wayland desktop.
+            ("WAYLAND_DISPLAY", ""),
             (
                 "DBUS_SESSION_BUS_ADDRESS",
                 "unix:path=/nonexistent/usermedia-no-bus",
             ),
+            ("GST_DEBUG", "usermediadevice:5"),
+            ("GST_DEBUG_NO_COLOR", "1"),
         ],
     );
     assert!(o.status.success(), "{}", common::output_text(&o));
     let data = std::fs::read(&out).unwrap();
     let _ = std::fs::remove_file(&out);
     assert_eq!(data.len(), width * height * 4, "one {width}x{height} frame");
-    data
+    (data, String::from_utf8_lossy(&o.stderr).into_owned())
 }
 
 /// (B, G, R) at (x, y) of a packed BGRx frame.
@@ -429,12 +438,14 @@ fn monitors_and_windows_are_listed_and_captured() {
     // The right monitor through the source opened ahead on its screen (as the first capture
     // of a process is): the region is set after the display was opened.
     let screen0 = x11::display_name(Some(&x.display), 0).unwrap();
-    let ahead = x11_warm::Ahead::begin(&screen0).expect("nothing opened ahead yet");
-    let kept = ahead.open().expect("opened ahead");
+    let kept = x11_ahead::Ahead::begin(&screen0)
+        .expect("nothing opened ahead yet")
+        .open();
+    let ahead = kept.source().expect("opened ahead");
     let source = x11::create_source(Some(&x.display), &right.capture, false, "r").unwrap();
-    assert_eq!(source, kept, "the capture uses the source opened ahead");
+    assert_eq!(source, ahead, "the capture uses the source opened ahead");
     assert_eq!(source.name(), "r");
-    assert!(x11_warm::take(&screen0).is_none(), "used once");
+    assert!(x11_ahead::take(&screen0).is_none(), "used once");
     let f = grab(source);
     assert_eq!((f.0, f.1), (480, 720));
     let green_px = (0, 255, 0);
@@ -469,19 +480,19 @@ fn monitors_and_windows_are_listed_and_captured() {
     assert_eq!(pixel(&f, 200, 100), black, "(520, 340) is outside");
 
     // displaymediasrc: the window, whole and red; the first screen, downscaled within a max.
-    let f = (
-        320,
-        240,
-        launch_frame(&x.display, "{video: {displaySurface: 'window'}}", 320, 240),
-    );
+    // Setting `constraints` opened an ximagesrc on screen 0 ahead: a window capture opens its
+    // own, a screen capture uses it.
+    const USED_AHEAD: &str = "uses the ximagesrc opened ahead";
+    let (frame, log) = launch_frame(&x.display, "{video: {displaySurface: 'window'}}", 320, 240);
+    assert!(log.contains("opened ahead in"), "{log}");
+    assert!(!log.contains(USED_AHEAD), "{log}");
+    let f = (320, 240, frame);
     assert_eq!(pixel(&f, 0, 0), red);
     assert_eq!(pixel(&f, 160, 120), red);
     assert_eq!(pixel(&f, 319, 239), red);
-    let f = (
-        640,
-        360,
-        launch_frame(&x.display, "{video: {width: {max: 640}}}", 640, 360),
-    );
+    let (frame, log) = launch_frame(&x.display, "{video: {width: {max: 640}}}", 640, 360);
+    assert!(log.contains(USED_AHEAD), "{log}");
+    let f = (640, 360, frame);
     assert_eq!(pixel(&f, 320, 180), black, "screen 0 is empty");
 
     // A window resized while captured: the track goes on at the size it was given.

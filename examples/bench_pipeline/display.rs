@@ -102,7 +102,7 @@ pub fn rows(o: &Options) -> Result<Vec<Row>, String> {
         Goal::Ratio(1.2),
     );
     let mut created = Row::new(
-        "… the same, from building the pipeline (B's plugins load there)",
+        "… the same, from building the pipeline (B loads its plugins and opens its X display there)",
         &device,
         "ms",
         Goal::None,

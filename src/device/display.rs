@@ -30,7 +30,7 @@ use super::fake::{self, FakeDevice};
 use super::portal::{
     self, Cursor, PortalError, PortalRequest, PortalStream, SourceType, SourceTypes,
 };
-use super::x11_warm::Ahead;
+use super::x11_ahead::{Ahead, Kept};
 use super::{caps, monitor, x11};
 use crate::engine::ValueSet;
 use crate::engine::display::{Surface, SurfaceKind};
@@ -164,17 +164,19 @@ pub fn backends() -> Vec<Box<dyn DisplayBackend>> {
     vec![Box::new(PortalDisplays), Box::new(X11Displays)]
 }
 
-/// Gets the X11 capture ready where `DISPLAY` is set (and the session is not a Wayland one,
-/// whose portal is tried first): loads the plugin of `ximagesrc` and opens an `ximagesrc` on the
-/// root window of screen 0 ahead ([`x11_warm`]), so that opening a screen or monitor later waits
-/// for neither. Blocks while doing so: call it off the streaming path, then
-/// [`Ahead::close_unused`] on what it returns.
+/// Gets the X11 capture ready where `DISPLAY` is set: loads the plugin of `ximagesrc` and opens
+/// an `ximagesrc` on the root window of screen 0 ahead ([`super::x11_ahead`]), so that opening a
+/// screen or monitor later waits for neither. Blocks while doing so: call it off the streaming
+/// path, then [`Kept::close_unused_after`] on what it returns.
 ///
-/// Not the portal's `pipewiresrc`: the portal answers after a D-Bus exchange or a dialog, which
-/// hides that load anyway, while an X11 capture is built within a few milliseconds and would
-/// wait for GStreamer's plugin lock (measured: loading `pipewiresrc` here too made the X11
-/// benchmark slower).
-pub fn prepare() -> Option<Ahead> {
+/// Not on a Wayland session (`WAYLAND_DISPLAY` set): there the portal, tried first, is expected
+/// to answer, and XWayland's root window is not the desktop. On an X11 desktop whose portal
+/// answers, the connection opened ahead goes unused and is closed. Not the portal's
+/// `pipewiresrc` either: the portal answers after a D-Bus exchange or a dialog, which hides that
+/// load anyway, while an X11 capture is built within a few milliseconds and would wait for
+/// GStreamer's plugin lock (measured: loading `pipewiresrc` here too made the X11 benchmark
+/// slower).
+pub fn prepare() -> Option<Kept> {
     let set = |var: &str| std::env::var_os(var).is_some_and(|v| !v.is_empty());
     if std::env::var_os(fake::ENV_VAR).is_some() || !set("DISPLAY") || set("WAYLAND_DISPLAY") {
         return None;
@@ -183,10 +185,7 @@ pub fn prepare() -> Option<Ahead> {
     // plugin lock and then its own connection.
     let ahead = x11::display_name(None, 0).and_then(|d| Ahead::begin(&d));
     gst::ElementFactory::find("ximagesrc")?.load().ok()?;
-    if let Some(ahead) = &ahead {
-        ahead.open();
-    }
-    ahead
+    ahead.map(Ahead::open)
 }
 
 /// The surfaces of the first backend that offers any, or why none can be captured.

@@ -15,7 +15,8 @@
 //! - [`identity`]: stable deviceId / groupId / facingMode.
 //! - [`fake`]: `usermediafakedeviceprovider` and `usermediafakesrc` (`GST_USERMEDIA_FAKE_DEVICES`).
 //! - [`display`]: display surfaces for `displaymediasrc` (fake displays, X11) and their sources.
-//! - [`x11`], [`system_audio`]: an X server's surfaces, and what the default output plays.
+//! - [`x11`], [`system_audio`]: an X server's surfaces, and what the default output plays;
+//!   [`x11_ahead`]: the first screen capture's `ximagesrc`, opened ahead.
 //! - [`portal`]: screen capture through the xdg-desktop-portal ScreenCast portal.
 //!
 //! Debug category: `usermediadevice`.
@@ -35,7 +36,7 @@ pub mod pw_memory;
 mod source;
 pub mod system_audio;
 pub mod x11;
-pub mod x11_warm;
+pub mod x11_ahead;
 
 pub use monitor::{
     DeviceChange, DeviceChangeKind, DeviceEntry, SubscriptionId, enumerate, enumerate_exact,

@@ -413,6 +413,7 @@ pub fn session_bus_address() -> Result<String, PortalError> {
 /// gio's attempt costs its socket and proxy machinery's first use (1.3–2.3 ms).
 fn missing_socket(address: &str) -> Option<String> {
     let mut missing = None;
+    // Any entry that is not a plain `unix:path=` returns `None` (the `?`s): gio decides.
     for entry in address.split(';').filter(|e| !e.is_empty()) {
         let path = entry
             .strip_prefix("unix:")?
@@ -900,6 +901,10 @@ mod tests {
         );
         assert_eq!(missing_socket("unix:abstract=/tmp/dbus-x"), None);
         assert_eq!(missing_socket("tcp:host=localhost,port=1"), None);
+        assert_eq!(
+            missing_socket(&format!("unix:path={gone};tcp:host=localhost,port=1")),
+            None
+        );
         assert_eq!(missing_socket("unix:path=/nonexistent/a%20b"), None);
         assert_eq!(missing_socket(""), None);
     }

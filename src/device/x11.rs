@@ -352,9 +352,10 @@ pub fn create_source(
         Capture::Region { screen, .. } | Capture::Window { screen, .. } => *screen,
     };
     let display = display_name(display, screen);
-    // The root window's source opened ahead serves a region; a window's is opened for it.
+    // A region of the root window can use the source opened ahead on it; a window cannot, as
+    // ximagesrc reads `xid` only when it opens its display.
     let ahead = match (capture, &display) {
-        (Capture::Region { .. }, Some(display)) => super::x11_warm::take(display),
+        (Capture::Region { .. }, Some(display)) => super::x11_ahead::take(display),
         _ => None,
     };
     let src = match ahead {

@@ -85,20 +85,23 @@ impl Request {
 pub(super) fn prepare_display() {
     static PREPARED: std::sync::Once = std::sync::Once::new();
     PREPARED.call_once(|| {
-        let spawned = std::thread::Builder::new().spawn(|| {
-            let t = std::time::Instant::now();
-            let ahead = crate::device::display::prepare();
-            // Scaling first: any size below the native one needs it.
-            for name in ["videoscale", "videorate", "videocrop"] {
-                if let Some(factory) = gst::ElementFactory::find(name) {
-                    let _ = factory.load();
+        // Named: it lives on while the source opened ahead is kept.
+        let spawned = std::thread::Builder::new()
+            .name("usermedia-display-prepare".into())
+            .spawn(|| {
+                let t = std::time::Instant::now();
+                let kept = crate::device::display::prepare();
+                // Scaling first: any size below the native one needs it.
+                for name in ["videoscale", "videorate", "videocrop"] {
+                    if let Some(factory) = gst::ElementFactory::find(name) {
+                        let _ = factory.load();
+                    }
                 }
-            }
-            gst::debug!(CAT, "display capture prepared in {:?}", t.elapsed());
-            if let Some(ahead) = ahead {
-                ahead.close_unused();
-            }
-        });
+                gst::debug!(CAT, "display capture prepared in {:?}", t.elapsed());
+                if let Some(kept) = kept {
+                    kept.close_unused_after(crate::device::x11_ahead::KEEP);
+                }
+            });
         if let Err(err) = spawned {
             gst::debug!(CAT, "cannot load the display plugins ahead: {err}");
         }
