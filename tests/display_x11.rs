@@ -212,7 +212,7 @@ fn launch_frame(
         "filesink",
         &location,
     ];
-    // No session bus: a desktop portal on the developer's own session would be tried first.
+    // No session bus: a desktop portal of the session the tests run in would be tried first.
     let o = common::run_tool(
         "gst-launch-1.0",
         &args,
@@ -446,6 +446,13 @@ fn monitors_and_windows_are_listed_and_captured() {
     assert_eq!(source, ahead, "the capture uses the source opened ahead");
     assert_eq!(source.name(), "r");
     assert!(x11_ahead::take(&screen0).is_none(), "used once");
+    kept.close_unused_after(Duration::from_secs(5));
+    // Opened ahead again and not used: closed once its time is up (its display answers).
+    let unused = x11_ahead::Ahead::begin(&screen0).unwrap().open();
+    let weak = unused.source().expect("opened ahead").downgrade();
+    unused.close_unused_after(Duration::from_millis(10));
+    assert!(weak.upgrade().is_none(), "closed, not leaked");
+    assert!(x11_ahead::take(&screen0).is_none());
     let f = grab(source);
     assert_eq!((f.0, f.1), (480, 720));
     let green_px = (0, 255, 0);
@@ -484,7 +491,10 @@ fn monitors_and_windows_are_listed_and_captured() {
     // own, a screen capture uses it.
     const USED_AHEAD: &str = "uses the ximagesrc opened ahead";
     let (frame, log) = launch_frame(&x.display, "{video: {displaySurface: 'window'}}", 320, 240);
-    assert!(log.contains("opened ahead in"), "{log}");
+    assert!(
+        log.contains("opened ahead in") && log.contains(": kept"),
+        "{log}"
+    );
     assert!(!log.contains(USED_AHEAD), "{log}");
     let f = (320, 240, frame);
     assert_eq!(pixel(&f, 0, 0), red);
@@ -513,6 +523,7 @@ fn monitors_and_windows_are_listed_and_captured() {
             ],
             &[
                 ("DISPLAY", &display),
+                ("WAYLAND_DISPLAY", ""),
                 (
                     "DBUS_SESSION_BUS_ADDRESS",
                     "unix:path=/nonexistent/usermedia-no-bus",

@@ -24,7 +24,8 @@
 //! Xlib ends the process when a connection's server is gone (its default I/O error handler
 //! exits), so an unused source is closed only while its display still answers, and leaked
 //! otherwise. A server that restarts under the same display name while a source is kept (at
-//! most [`KEEP`]) is not detected.
+//! most [`KEEP`]) is not detected: the new server answers, and closing the old connection, or
+//! a capture using it, then ends the process.
 
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -60,6 +61,7 @@ fn slot() -> MutexGuard<'static, Slot> {
 
 /// The claim on the process's one source opened ahead, from [`Ahead::begin`] until it is
 /// opened; a capture that starts meanwhile waits for it (briefly) instead of opening its own.
+#[must_use = "dropping the claim gives it up"]
 pub struct Ahead {
     display: String,
     settled: bool,
@@ -133,22 +135,29 @@ impl Drop for Ahead {
 
 /// A source opened ahead, kept until a capture takes it or [`Kept::close_unused_after`] closes
 /// it.
+#[must_use = "without close_unused_after, an unused source stays open"]
 pub struct Kept {
     display: String,
     source: Option<glib::WeakRef<gst::Element>>,
 }
 
 impl Kept {
-    /// The source while it exists (`None` when it could not be opened).
+    /// The source while it exists: `None` when it could not be opened, or once it was closed,
+    /// or once the capture that took it is gone.
     pub fn source(&self) -> Option<gst::Element> {
         self.source.as_ref().and_then(|s| s.upgrade())
+    }
+
+    /// Whether the slot still keeps this source.
+    fn kept_in(&self, slot: &Slot) -> bool {
+        matches!(slot, Slot::Ready { source, .. } if self.source().as_ref() == Some(source))
     }
 
     /// Blocks until a capture takes the source, or for `keep`, then closes it if nothing did.
     pub fn close_unused_after(self, keep: Duration) {
         let mut slot = slot();
         let deadline = Instant::now() + keep;
-        while matches!(*slot, Slot::Ready { .. }) {
+        while self.kept_in(&slot) {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 break;
@@ -158,9 +167,13 @@ impl Kept {
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
         }
-        let Slot::Ready { source, .. } = std::mem::replace(&mut *slot, Slot::Empty) else {
+        if !self.kept_in(&slot) {
             return;
+        }
+        let Slot::Ready { source, .. } = std::mem::replace(&mut *slot, Slot::Empty) else {
+            unreachable!("kept_in matched a Ready slot");
         };
+        CHANGED.notify_all();
         // Closed outside the lock: closing is a round trip to the X server.
         drop(slot);
         if x11rb::connect(Some(&self.display)).is_ok() {
@@ -252,6 +265,9 @@ mod tests {
             take(":9901.0")
         });
         waiting.recv().unwrap();
+        // Long enough for the taker to be inside `take`, far from its WAIT.
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(!taker.is_finished(), "the capture waits");
         let source = element();
         let kept = ahead.settle(Some(source.clone()));
         assert_eq!(taker.join().unwrap(), Some(source.clone()));
@@ -259,8 +275,8 @@ mod tests {
         assert!(take(":9901.0").is_none(), "taken once");
         // Taken: nothing to wait for.
         let t = Instant::now();
-        kept.close_unused_after(Duration::from_secs(60));
-        assert!(t.elapsed() < Duration::from_secs(60));
+        kept.close_unused_after(Duration::from_secs(5));
+        assert!(t.elapsed() < Duration::from_secs(5));
     }
 
     #[test]
@@ -280,10 +296,27 @@ mod tests {
     fn an_unused_source_is_given_up_after_its_time() {
         let _serial = serial();
         let kept = Ahead::begin(":9904.0").unwrap().settle(Some(element()));
+        let t = Instant::now();
         kept.close_unused_after(Duration::from_millis(20));
+        assert!(
+            t.elapsed() >= Duration::from_millis(20),
+            "kept for its time"
+        );
         assert!(matches!(*slot(), Slot::Empty));
         assert!(take(":9904.0").is_none());
         assert!(Ahead::begin(":9904.0").is_some(), "the slot is free again");
+    }
+
+    /// A `Kept` whose source was taken leaves a later claim's source alone.
+    #[test]
+    fn closing_leaves_another_source_alone() {
+        let _serial = serial();
+        let first = Ahead::begin(":9905.0").unwrap().settle(Some(element()));
+        assert!(take(":9905.0").is_some());
+        let second = Ahead::begin(":9905.0").unwrap().settle(Some(element()));
+        first.close_unused_after(Duration::from_secs(5));
+        assert!(second.source().is_some());
+        assert!(take(":9905.0").is_some(), "still kept for a capture");
     }
 
     /// Without an X server nothing is kept, and a claim given up frees the slot.

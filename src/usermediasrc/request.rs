@@ -87,7 +87,7 @@ pub(super) fn prepare_display() {
     PREPARED.call_once(|| {
         // Named: it lives on while the source opened ahead is kept.
         let spawned = std::thread::Builder::new()
-            .name("usermedia-display-prepare".into())
+            .name("display-prepare".into())
             .spawn(|| {
                 let t = std::time::Instant::now();
                 let kept = crate::device::display::prepare();
