@@ -120,11 +120,9 @@ pub fn enumerate() -> Vec<DeviceEntry> {
 /// list may hold devices of other kinds (those started earlier).
 pub fn enumerate_kinds(kinds: &[Kind]) -> Vec<DeviceEntry> {
     let shared = shared();
-    if let Backend::Monitors(monitors) = &shared.backend
-        && monitors.ensure(kinds, &shared.events)
-    {
-        // The worker re-reads the list; wait for it below.
-        shared.events.bump();
+    if let Backend::Monitors(monitors) = &shared.backend {
+        // Started now: the worker re-reads the list; `current` waits for it.
+        monitors.ensure(kinds, &shared.events);
     }
     current(shared)
 }
@@ -152,8 +150,7 @@ pub fn enumerate_exact(kind: Kind, id: &str) -> Option<DeviceEntry> {
     };
     match monitors.ensure_provider(kind, PROVIDER, &shared.events) {
         Partial::Unavailable | Partial::Full => return None,
-        Partial::Added => shared.events.bump(),
-        Partial::Listed => (),
+        Partial::Added | Partial::Listed => (),
     }
     current(shared)
         .into_iter()
@@ -271,21 +268,22 @@ struct Started {
 }
 
 impl Monitors {
-    /// Starts the providers of the `kinds` not started yet; true if any were.
+    /// Starts the providers of the `kinds` not started yet, and posts a re-read of the list if
+    /// it did.
     ///
     /// The first kinds get a `GstDeviceMonitor`. A later kind only starts the providers not
     /// running yet (pulse for microphones after cameras), each with our handler on its bus, and
     /// no second monitor: in GStreamer 1.22 a new monitor takes the provider bus handlers over
     /// (see `RESCAN`), so it would take the PipeWire events away from the first monitor, or from
     /// an application's monitor created meanwhile.
-    fn ensure(&self, kinds: &[Kind], events: &Arc<Events>) -> bool {
+    fn ensure(&self, kinds: &[Kind], events: &Arc<Events>) {
         let mut started = lock(&self.started);
         let new: Vec<Kind> = [Kind::Video, Kind::Audio]
             .into_iter()
             .filter(|k| kinds.contains(k) && !started.scope.kinds.contains(k))
             .collect();
         if new.is_empty() {
-            return false;
+            return;
         }
         let t = Instant::now();
         if started.monitor.is_none() {
@@ -347,6 +345,10 @@ impl Monitors {
             }
         }
         started.scope.kinds.extend(new);
+        // Posted before `started` is released: a caller that finds these kinds started (and
+        // so starts nothing) must then wait for the worker's re-read, not read the list from
+        // before it.
+        events.bump();
         gst::info!(
             CAT,
             "{:?} providers started in {:?}: {:?}",
@@ -358,7 +360,6 @@ impl Monitors {
                 .map(|p| p.factory().map(|f| f.name()))
                 .collect::<Vec<_>>()
         );
-        true
     }
 
     /// Starts provider `name` alone for `kind` (see [`enumerate_exact`]), unless `kind` is
@@ -396,6 +397,8 @@ impl Monitors {
             sort_providers(&mut started.providers);
         }
         started.scope.partial.push((kind, name.to_string()));
+        // As in `ensure`: posted while `started` is held.
+        events.bump();
         gst::info!(
             CAT,
             "{name} started for {kind:?} alone in {:?}",
