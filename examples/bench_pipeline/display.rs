@@ -14,8 +14,8 @@
 use std::time::Duration;
 
 use super::{
-    ChildEnv, Goal, Options, Row, SETUP_MS, Variant, cpu_per_frame, median, progress, result,
-    run_child, sink, ttfb_from_creation, values,
+    ChildEnv, Goal, Options, Row, SETUP_MS, Variant, after_setup_row, cpu_per_frame, median,
+    progress, result, run_child, sink, ttfb_from_creation, values,
 };
 
 const CONSTRAINTS: &str = "{video: {width: {max: 1280}, height: {max: 720}, frameRate: {max: 15}}}";
@@ -107,15 +107,7 @@ pub fn rows(o: &Options) -> Result<Vec<Row>, String> {
         "ms",
         Goal::None,
     );
-    let mut after_setup = Row::new(
-        &format!(
-            "… the same, from `set_state(PLAYING)` after {SETUP_MS} ms of application setup (a \
-             sleep) between building the pipeline and playing it"
-        ),
-        &device,
-        "ms",
-        Goal::None,
-    );
+    let mut after_setup = after_setup_row(&device);
     let setup = SETUP_MS.to_string();
     for round in 0..o.rounds {
         for v in Variant::order(round) {

@@ -429,6 +429,19 @@ fn stop(pipeline: &gst::Pipeline) {
 /// The application setup of the first-element row that has some.
 const SETUP_MS: u64 = 10;
 
+/// The first-element row timed after [`SETUP_MS`] of application setup, on `device`.
+fn after_setup_row(device: &str) -> Row {
+    Row::new(
+        &format!(
+            "… the same, from `set_state(PLAYING)` after {SETUP_MS} ms of application setup (a \
+             sleep) between building the pipeline and playing it"
+        ),
+        device,
+        "ms",
+        Goal::None,
+    )
+}
+
 /// From `set_state(PLAYING)` to the first buffer at the sink pad.
 fn ttfb_once(desc: &str) -> Duration {
     ttfb_from_creation(desc, Duration::ZERO).0
@@ -1109,15 +1122,7 @@ fn run_backend(b: Backend, env: &ChildEnv, o: &Options, notes: &mut Vec<String>)
             "ms",
             Goal::None,
         );
-        let mut after_setup = Row::new(
-            &format!(
-                "… the same, from `set_state(PLAYING)` after {SETUP_MS} ms of application setup \
-                 (a sleep) between building the pipeline and playing it"
-            ),
-            &native,
-            "ms",
-            Goal::None,
-        );
+        let mut after_setup = after_setup_row(&native);
         for round in 0..o.rounds {
             for v in Variant::order(round) {
                 let r = run_child(env, &["ttfb-first", b.name, v.name()]);

@@ -150,7 +150,7 @@ pub fn enumerate_exact(kind: Kind, id: &str) -> Option<DeviceEntry> {
     };
     match monitors.ensure_provider(kind, PROVIDER, &shared.events) {
         Partial::Unavailable | Partial::Full => return None,
-        Partial::Added | Partial::Listed => (),
+        Partial::Covered => (),
     }
     current(shared)
         .into_iter()
@@ -375,7 +375,7 @@ impl Monitors {
             .iter()
             .any(|(k, p)| *k == kind && p == name)
         {
-            return Partial::Listed;
+            return Partial::Covered;
         }
         // What a monitor would use: a ranked provider of that kind.
         let Some(provider) = gst::DeviceProviderFactory::find(name)
@@ -404,7 +404,7 @@ impl Monitors {
             "{name} started for {kind:?} alone in {:?}",
             t.elapsed()
         );
-        Partial::Added
+        Partial::Covered
     }
 }
 
@@ -414,11 +414,9 @@ enum Partial {
     Unavailable,
     /// The kind is listed in full already.
     Full,
-    /// The list now covers the provider's devices of this kind (started now, or running
-    /// already for another kind).
-    Added,
-    /// The list covered them already.
-    Listed,
+    /// The list covers the provider's devices of this kind: started now (its re-read posted),
+    /// running already for another kind, or covered before.
+    Covered,
 }
 
 /// The devices a list covers: whole kinds, and single providers (by factory name) of kinds not
